@@ -3,7 +3,7 @@
 #   unit         every tests/unit/test_* (cmocka), built with ASan + UBSan
 #   fuzz         every libFuzzer target over its seed corpus, then for
 #                FUZZ_SECONDS of fresh inputs (ASan + UBSan)
-#   integration  every tests/integration/*.sh against real redis-server and
+#   integration  every tests/integration/*.sh (bash) against real redis-server and
 #                SMPP peers over TCP; each prints TAP lines ("ok - x",
 #                "not ok - x") or is counted as one test by its exit status
 #   format       the tree matches .clang-format
@@ -85,7 +85,7 @@ if want integration; then
         case "$s" in *"$T"*) ;; *) continue ;; esac
         name=$(basename "$s" .sh)
         out="$log/$name.out"
-        sh "$s" >"$out" 2>&1
+        bash "$s" >"$out" 2>&1
         rc=$?
         ok=$(grep -c '^ok ' "$out")
         bad=$(grep -c '^not ok ' "$out")
