@@ -156,6 +156,11 @@ const char *gw_link_name(const struct gw_link *l);
 /* 1 when at least one bind can submit now. */
 int gw_link_can_send(const struct gw_link *l);
 
+/* Log threshold of the links' messages (syslog levels, 3 err .. 7 debug;
+ * default 6). Until gateway/log.h is merged the links write to stderr with
+ * "[carrier=x bind=2 trx]" prefixes. */
+void gw_link_log_level(int level);
+
 const char *gw_bind_state_name(enum gw_bind_state s);
 const char *gw_bind_role_name(enum gw_bind_role r);
 /* 1 when `from -> to` is in the state table (docs/smpp.md). */
