@@ -46,7 +46,7 @@
 #define STABLE_BOUND_S 10.0
 /* The send log's window is this much over one second, for the jitter
  * between our clock and the SMSC's reading of the wire. */
-#define TPS_MARGIN_S 0.003 /* bound this long: the back-off starts over */
+#define TPS_MARGIN_S 0.004 /* bound this long: the back-off starts over */
 
 /* ---- logging shim (gateway/log.h replaces it when merged) ---------------- */
 
@@ -1450,7 +1450,7 @@ struct gw_link *gw_link_new(struct ev_loop *loop, const struct gw_carrier *conf,
     l->binds = calloc(l->nbinds, sizeof *l->binds);
     if (conf->tps) {
         /* Paced to fill exactly the log's window: the rate stays within
-         * TPS_MARGIN_S (0.3%) under tps and the log rarely has to step in. */
+         * TPS_MARGIN_S (0.4%) under tps and the log rarely has to step in. */
         l->interval = (1.0 + TPS_MARGIN_S) / conf->tps;
         l->catchup = 10 * l->interval < 0.05 ? 10 * l->interval : 0.05;
         l->logcap = conf->tps;
