@@ -43,10 +43,10 @@
 #define SEQ_MAX        0x7FFFFFFFu /* §5.1.4: 0x00000001 .. 0x7FFFFFFF */
 #define THROTTLE_MIN_S 0.1         /* first pause after ESME_RTHROTTLED */
 #define THROTTLE_MAX_S 5.0
-#define STABLE_BOUND_S 10.0
+#define STABLE_BOUND_S 10.0 /* bound this long: the back-off starts over */
 /* The send log's window is this much over one second, for the jitter
  * between our clock and the SMSC's reading of the wire. */
-#define TPS_MARGIN_S 0.004 /* bound this long: the back-off starts over */
+#define TPS_MARGIN_S 0.004
 
 /* ---- logging shim (gateway/log.h replaces it when merged) ---------------- */
 
