@@ -112,7 +112,7 @@ struct gw_config {
     /* [gateway] */
     char name[GW_NAME_MAX];
     char keystore[GW_PATH_MAX];
-    char e164_table[GW_PATH_MAX]; /* default: conf/e164.csv next to the binary's tree */
+    char e164_table[GW_PATH_MAX]; /* default: e164.csv in the config file's folder */
     int log_level;                /* syslog levels: 3 err .. 7 debug; default 6 */
     enum gw_log_format log_format;
     int log_syslog;
