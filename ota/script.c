@@ -38,6 +38,7 @@ struct builder {
     uint16_t df[8]; /* current DF path from MF, as last selected */
     unsigned ndf;
     uint16_t ef; /* current EF, 0 none */
+    int raw;     /* parts are an applet's raw payload, not C-APDUs */
     char *err;
     size_t errlen;
 };
@@ -61,6 +62,10 @@ static int add_apdu(struct builder *b, const uint8_t *a, size_t len, const char 
     if (s->napdu >= OTA_SCRIPT_MAX_APDU || s->apdu_used + len > sizeof s->apdu_buf)
         return fail(b->err, b->errlen, -E2BIG, "script: more than %d commands or %zu octets",
                     OTA_SCRIPT_MAX_APDU, sizeof s->apdu_buf);
+    char why[96];
+    if (!b->raw && ota_apdu_check(a, len, why, sizeof why))
+        return fail(b->err, b->errlen, -EINVAL, "%s: internal: built a bad C-APDU: %s", target,
+                    why);
     struct ota_script_apdu *x = &s->apdu[s->napdu++];
     memset(x, 0, sizeof *x);
     x->off = (uint16_t)s->apdu_used;
@@ -433,7 +438,7 @@ static int build_profile(struct builder *b, const struct ota_job *j)
     uint8_t a[5 + 4 + 16];
     size_t l = 0;
     a[l++] = 0x80, a[l++] = 0xE2, a[l++] = 0x88, a[l++] = 0x00;
-    a[l++] = (uint8_t)(4 + n);
+    a[l++] = (uint8_t)(5 + n); /* '3A 0x' L '4F' L AID */
     a[l++] = 0x3A, a[l++] = enable ? 0x03 : 0x04;
     a[l++] = (uint8_t)(2 + n);
     a[l++] = 0x4F, a[l++] = (uint8_t)n;
@@ -469,6 +474,7 @@ static int build_applet(struct builder *b, const struct ota_job *j)
         return rc;
     char target[40];
     snprintf(target, sizeof target, "applet %s", ap->name);
+    b->raw = ap->raw;
     size_t off = 0;
     for (unsigned i = 0; i < n; i++) {
         char text[96];
