@@ -30,7 +30,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec/c348.h"
 #include "codec/hex.h"
+#include "codec/udh.h"
 
 struct builder {
     struct ota_script *s;
@@ -435,7 +437,7 @@ static int build_profile(struct builder *b, const struct ota_job *j)
     if (n < 5)
         return fail(b->err, b->errlen, -EINVAL, "aid: '%s' is not an AID of 5..16 hex octets",
                     j->aid);
-    uint8_t a[5 + 4 + 16];
+    uint8_t a[5 + 5 + 16]; /* header Lc | 3A 0x L | 4F L | AID */
     size_t l = 0;
     a[l++] = 0x80, a[l++] = 0xE2, a[l++] = 0x88, a[l++] = 0x00;
     a[l++] = (uint8_t)(5 + n); /* '3A 0x' L '4F' L AID */
@@ -639,6 +641,30 @@ int ota_script_check_security(const struct ota_script *s, uint16_t spi, uint8_t 
                         "checked counter (e.g. 16xx)",
                         spi);
     }
+    return 0;
+}
+
+int ota_script_fit(const struct ota_script *s, uint16_t spi, uint8_t kic, uint8_t kid,
+                   unsigned max_sms, size_t *pkt_len, unsigned *nsms, char *err, size_t errlen)
+{
+    size_t pl = 0;
+    int rc = c348_cmd_size(spi, kic, kid, s->len, &pl);
+    if (rc < 0)
+        return fail(err, errlen, -EINVAL, "spi/kic/kid: %04X/%02X/%02X: %s", spi, kic, kid,
+                    c348_strerror(rc));
+    unsigned n = udh_cmd_sm_count(pl);
+    *pkt_len = pl;
+    *nsms = n;
+    if (n == 0)
+        return fail(err, errlen, -EMSGSIZE,
+                    "script: %zu octets of script make a %zu-octet packet, beyond what "
+                    "concatenated SMS can carry",
+                    s->len, pl);
+    if (max_sms && n > max_sms)
+        return fail(err, errlen, -EMSGSIZE,
+                    "script: %zu octets of script make a %zu-octet packet in %u SMs, the card "
+                    "profile allows %u",
+                    s->len, pl, n, max_sms);
     return 0;
 }
 

@@ -103,6 +103,17 @@ __attribute__((warn_unused_result)) int ota_script_check_security(const struct o
                                                                   uint8_t kid, char *err,
                                                                   size_t errlen);
 
+/* Fitting the SMS: the secured packet this script becomes under spi/kic/kid
+ * (codec/c348.h c348_cmd_size) and the number of SMs it takes (codec/udh.h
+ * udh_cmd_sm_count). Returns 0 with *pkt_len and *nsms set; -EINVAL when
+ * the codec refuses spi/kic/kid (err names the field); -EMSGSIZE when it
+ * needs more than max_sms SMs: err then gives the count ("script: 812
+ * octets ... 7 SMs, the card profile allows 5"). Nothing is sent. */
+__attribute__((warn_unused_result)) int ota_script_fit(const struct ota_script *s, uint16_t spi,
+                                                       uint8_t kic, uint8_t kid, unsigned max_sms,
+                                                       size_t *pkt_len, unsigned *nsms, char *err,
+                                                       size_t errlen);
+
 /* Writes a readable listing: one line per C-APDU ("3  UPDATE BINARY ...  hex"),
  * then the script in hex. Returns the length, or -1 when out is too small
  * (out then holds a truncated listing). */

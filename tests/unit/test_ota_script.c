@@ -494,6 +494,35 @@ static void test_job_set_and_listing(void **state)
     assert_int_equal(ota_script_listing(&S, out, 40), -1);
 }
 
+static void test_fit(void **state)
+{
+    (void)state;
+    /* pySim 3DES-SJA5-CIPHERED-CC (tests/vectors/ota-public.json): SELECT MF
+     * with CC + ciphering, 3DES2 -> a 34-octet packet (CPL 0020), one SM. */
+    struct ota_job j = {.type = OTA_JOB_APDU, .tar = "b00011", .apdus = "00a40004023f00"};
+    build_ok(&j);
+    size_t pl;
+    unsigned n;
+    char err[256];
+    assert_int_equal(ota_script_fit(&S, 0x1621, 0x15, 0x15, 5, &pl, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(pl, 34);
+    /* a long PLMN list: ten entries with AcT in a 200-octet file = ~220 octets */
+    struct ota_job k = {.type = OTA_JOB_CONFIG,
+                        .file = "oplmnwact",
+                        .value = "23415,26201,20801,20810,21401,22210,23801,24001,24201,24405;"
+                                 "size=200"};
+    build_ok(&k);
+    assert_int_equal(ota_script_fit(&S, 0x1621, 0x15, 0x15, 5, &pl, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ota_script_fit(&S, 0x1621, 0x15, 0x15, 1, &pl, &n, err, sizeof err),
+                     -EMSGSIZE);
+    assert_non_null(strstr(err, "in 2 SMs, the card profile allows 1"));
+    /* KIc 3 = proprietary: the codec refuses it */
+    assert_int_equal(ota_script_fit(&S, 0x1621, 0x13, 0x15, 5, &pl, &n, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "spi/kic/kid: 1621/13/15"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_applet),
         cmocka_unit_test(test_applet_profile_rejects),
         cmocka_unit_test(test_job_set_and_listing),
+        cmocka_unit_test(test_fit),
     };
     return cmocka_run_group_tests_name("ota_script", tests, NULL, NULL);
 }
