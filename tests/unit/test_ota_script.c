@@ -523,6 +523,66 @@ static void test_fit(void **state)
     assert_non_null(strstr(err, "spi/kic/kid: 1621/13/15"));
 }
 
+/* The shipped examples must load: a tiny INI reader over the file. */
+static void test_example_applets(void **state)
+{
+    (void)state;
+    FILE *f = fopen("conf/applets.example.conf", "r");
+    assert_non_null(f);
+    static char keys[2][16][32], vals[2][16][256], names[2][32];
+    unsigned nkv[2] = {0, 0};
+    int sec = -1;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0] == '#' || !line[0])
+            continue;
+        if (!strncmp(line, "[applet ", 8)) {
+            sec++;
+            assert_true(sec < 2);
+            snprintf(names[sec], sizeof names[sec], "%.*s", (int)(strlen(line) - 9), line + 8);
+            continue;
+        }
+        char *eq = strchr(line, '=');
+        assert_non_null(eq);
+        assert_true(sec >= 0);
+        *eq = 0;
+        char *k = line, *v = eq + 1;
+        while (*v == ' ')
+            v++;
+        for (char *e = k + strlen(k); e > k && e[-1] == ' ';)
+            *--e = 0;
+        snprintf(keys[sec][nkv[sec]], 32, "%s", k);
+        snprintf(vals[sec][nkv[sec]], 256, "%s", v);
+        nkv[sec]++;
+    }
+    fclose(f);
+    assert_int_equal(sec, 1);
+    struct ota_applet a[2];
+    char err[256];
+    for (int i = 0; i < 2; i++) {
+        const char *kp[16], *vp[16];
+        for (unsigned k = 0; k < nkv[i]; k++)
+            kp[k] = keys[i][k], vp[k] = vals[i][k];
+        if (ota_applet_from_kv(&a[i], names[i], kp, vp, nkv[i], err, sizeof err))
+            fail_msg("%s", err);
+    }
+    assert_string_equal(a[0].name, "example-slot");
+    struct ota_job j = {
+        .type = OTA_JOB_SWITCH, .method = OTA_METHOD_APPLET, .applet = &a[0], .slot = "2"};
+    build_ok(&j);
+    hexeq(S.data, S.len, "80c2020000");
+    j.applet = &a[1];
+    j.slot = "1";
+    j.imsi = "001010123456789";
+    build_ok(&j);
+    hexeq(S.data, S.len,
+          "aa192210"
+          "80e200000b0101"
+          "081900011032547698"
+          "220580c2010000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_applet_profile_rejects),
         cmocka_unit_test(test_job_set_and_listing),
         cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_example_applets),
     };
     return cmocka_run_group_tests_name("ota_script", tests, NULL, NULL);
 }
