@@ -579,7 +579,7 @@ static void test_example_applets(void **state)
     hexeq(S.data, S.len,
           "aa192210"
           "80e200000b0101"
-          "081900011032547698"
+          "080910101032547698"
           "220580c2010000");
 }
 
