@@ -18,6 +18,13 @@ static const struct {
      "por --spi HEX4 --kic HEX2 --kid HEX2 [--kic-key HEX] [--kid-key HEX]\n"
      "        [--tar HEX6 --counter HEX10] TPUD-HEX\n"
      "        verify and decode a PoR TP-UD: tar=, counter=, status=, data= lines"},
+    {"script", cmd_script,
+     "script switch|config|apdu [--iccid ICCID] [--class sim|uicc] [--method applet|imsi|profile]\n"
+     "        [--slot N] [--imsi DIGITS] [--aid HEX] [--action enable|disable] [--file NAME|PATH]\n"
+     "        [--value V] [--tar HEX6] [--apdus HEX,HEX] [--readback] [--format compact|expanded]\n"
+     "        [--applet NAME --applet-conf FILE] [--spi HEX4 --kic HEX2 --kid HEX2]\n"
+     "        [--max-sms N] [--response HEX]\n"
+     "        dry run: print the command script, its C-APDUs and SM count; send nothing"},
 };
 
 static void usage(FILE *f)
