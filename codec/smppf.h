@@ -277,6 +277,10 @@ const char *smppf_cmd_name(uint32_t command_id);
 /* "ESME_RTHROTTLED" for 0x58; "ESME_VENDOR" for 0x400..0x4FF; "ESME_UNKNOWN"
  * otherwise. Static text. */
 const char *smppf_status_name(uint32_t status);
+/* The command_status to answer a request that failed to decode with e
+ * (ESME_RINVCMDLEN for framing, ESME_RINVCMDID for an unknown command,
+ * ESME_RINVOPTPARSTREAM for TLVs, ESME_RINVMSGLEN, else ESME_RSYSERR). */
+uint32_t smppf_err_status(enum smppf_err e);
 /* One-line text for an error code. Static text. */
 const char *smppf_strerror(enum smppf_err e);
 
