@@ -374,7 +374,27 @@ static int card_kv(struct parser *p, const char *k, char *v)
         return 0;
     }
     if (strcmp(k, "applet_command") == 0) {
-        /* Hex with the slot octet written SS, e.g. 80E200SS00? -> see docs. */
+        /* Hex with the slot octet written SS or {slot} (the template syntax
+         * of ota/'s [applet] profiles, conf/applets.example.conf), spaces
+         * allowed. */
+        char norm[2 * sizeof c->applet_cmd + 8];
+        size_t nl = 0;
+        for (const char *q = v; *q; q++) {
+            if (*q == ' ' || *q == '\t')
+                continue;
+            if (strncmp(q, "{slot}", 6) == 0) {
+                if (nl + 2 >= sizeof norm)
+                    return perr(p, "applet_command: too long");
+                norm[nl++] = 'S', norm[nl++] = 'S';
+                q += 5;
+                continue;
+            }
+            if (nl + 1 >= sizeof norm)
+                return perr(p, "applet_command: too long");
+            norm[nl++] = *q;
+        }
+        norm[nl] = 0;
+        v = norm;
         const char *ss = strstr(v, "SS");
         size_t vl = strlen(v);
         if (!ss || (ss - v) % 2 || strstr(ss + 2, "SS") || vl > 2 * sizeof c->applet_cmd)
