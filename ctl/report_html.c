@@ -85,14 +85,10 @@ static const char *const seg_color[SEG_N] = {
 static void seg_counts(const struct jobq_group *g, uint64_t c[SEG_N])
 {
     c[SEG_CONFIRMED] = g->confirmed;
-    /* Delivered, not confirmed and not failed later: the receipt came,
-     * the PoR did not (or was not asked for). Those that then expired or
-     * failed are counted there. */
-    uint64_t bad = g->rejected + g->failed + g->expired;
-    uint64_t rest = g->jobs - g->confirmed - bad; /* open, incl. delivered */
-    uint64_t deliv = g->delivered > g->confirmed ? g->delivered - g->confirmed : 0;
-    c[SEG_DELIVERED] = deliv < rest ? deliv : rest;
-    c[SEG_OPEN] = rest - c[SEG_DELIVERED];
+    /* Open jobs split by whether the receipt came: delivered and waiting
+     * for the PoR (or por=none, done), or not delivered yet. */
+    c[SEG_DELIVERED] = g->open_delivered;
+    c[SEG_OPEN] = g->open - g->open_delivered;
     c[SEG_EXPIRED] = g->expired;
     c[SEG_FAILED] = g->failed;
     c[SEG_REJECTED] = g->rejected;

@@ -281,7 +281,10 @@ int jobq_report_add(struct jobq_report *r, const char *job, const char *state, c
             return -ENOMEM;
         j->country = (uint32_t)id;
     }
-    if (s >= S_CONFIRMED) {
+    /* The last terminal state wins (a failed attempt may be retried),
+     * except confirmed: the SIM's PoR proves the job done, and whatever
+     * comes after it cannot undo that. */
+    if (s >= S_CONFIRMED && j->final != S_CONFIRMED) {
         if (j->final != s)
             j->t_final = t;
         j->final = (uint8_t)s;
@@ -357,6 +360,8 @@ static void count_job(struct jobq_group *g, const struct job *j)
         break;
     default:
         g->open++;
+        if (j->t[S_DELIVERED] != NONE)
+            g->open_delivered++;
     }
     for (int s = 0; s < JOBQ_STAGE_N; s++)
         if (stage_ms(j, s) != NONE)

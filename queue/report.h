@@ -8,7 +8,8 @@
  *
  * Per job: the first time of each state; its group is the carrier and
  * country of its latest event that names them; its final state is the last
- * terminal state (rejected, failed, expired, confirmed) seen. Memory is one
+ * terminal state (rejected, failed, expired, confirmed) seen, except that
+ * confirmed, once seen, stays (a PoR proves the job done). Memory is one
  * fixed-size record per job in an open-addressing table, plus the job ids and
  * a few interned strings (carriers, countries, normalised failure reasons).
  *
@@ -54,7 +55,8 @@ struct jobq_group {
     uint64_t delivered; /* reached delivered (or confirmed: a PoR proves delivery) */
     uint64_t confirmed;
     uint64_t rejected, failed, expired;
-    uint64_t open; /* no terminal state yet (includes por=none jobs ended at delivered) */
+    uint64_t open;           /* no terminal state yet (includes por=none jobs ended at delivered) */
+    uint64_t open_delivered; /* of those, how many reached delivered */
     struct jobq_latency lat[JOBQ_STAGE_N];
     size_t nreasons; /* failure reasons, most jobs first, then by text */
     struct jobq_reason *reasons;

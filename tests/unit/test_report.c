@@ -104,6 +104,7 @@ static void test_groups_and_failures(void **state)
     assert_int_equal(de->confirmed, 1);
     assert_int_equal(de->expired, 1);
     assert_int_equal(de->open, 1);
+    assert_int_equal(de->open_delivered, 0); /* 6 delivered but expired; 7 not delivered */
     assert_int_equal(de->lat[JOBQ_STAGE_SUBMIT].n, 3); /* 1, 6, and 7 (40 ms) */
     assert_int_equal(de->lat[JOBQ_STAGE_SUBMIT].p50, 50);
     assert_int_equal(de->lat[JOBQ_STAGE_TOTAL].n, 2);
@@ -137,6 +138,32 @@ static void test_groups_and_failures(void **state)
     assert_int_equal(s->ngroups, 3);
     assert_string_equal(s->groups[0].carrier, "a");
     assert_int_equal(s->groups[0].jobs, 3);
+    jobq_summary_free(s);
+    jobq_report_free(r);
+}
+
+/* A PoR proves the job done: a later terminal event cannot undo it, and
+ * a failed attempt retried to success ends confirmed. */
+static void test_confirmed_sticks(void **state)
+{
+    (void)state;
+    struct jobq_report *r = jobq_report_new();
+    assert_non_null(r);
+    happy(r, "a", "x", "DE", 0, 10, 10, 10);
+    ev(r, "a", "expired", "late", "x", "DE", 100);
+    ev(r, "b", "received", NULL, NULL, "DE", 0);
+    ev(r, "b", "failed", "receipt UNDELIV", "x", "DE", 50);
+    ev(r, "b", "submitted", NULL, "x", "DE", 60);
+    ev(r, "b", "delivered", NULL, "x", "DE", 70);
+    ev(r, "b", "confirmed", NULL, "x", "DE", 80);
+    struct jobq_summary *s;
+    assert_int_equal(jobq_report_summarize(r, JOBQ_BY_COUNTRY, &s), 0);
+    assert_int_equal(s->total.jobs, 2);
+    assert_int_equal(s->total.confirmed, 2);
+    assert_int_equal(s->total.expired, 0);
+    assert_int_equal(s->total.failed, 0);
+    assert_int_equal(s->total.nreasons, 0);
+    assert_int_equal(s->total.lat[JOBQ_STAGE_TOTAL].max, 80);
     jobq_summary_free(s);
     jobq_report_free(r);
 }
@@ -191,9 +218,8 @@ static void test_duration_and_reason(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_percentiles_nearest_rank),
-        cmocka_unit_test(test_groups_and_failures),
-        cmocka_unit_test(test_many_jobs_grow),
+        cmocka_unit_test(test_percentiles_nearest_rank), cmocka_unit_test(test_groups_and_failures),
+        cmocka_unit_test(test_confirmed_sticks),         cmocka_unit_test(test_many_jobs_grow),
         cmocka_unit_test(test_duration_and_reason),
     };
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);
