@@ -26,7 +26,9 @@ struct opts {
     const char *html;
     char host[256];
     int port;
+    char user[64];
     char password[128];
+    unsigned db;
     char stream[64];
     unsigned page;
 };
@@ -46,7 +48,8 @@ static void usage(FILE *f)
           f);
 }
 
-/* [redis] host, port, password, stream_events from the daemon's config: the
+/* [redis] host, port, user, password, db, stream_events from the daemon's
+ * config: the
  * report reads the same Redis the gateways write. Other sections are the
  * daemon's business and are not checked here. */
 static int conf_key(void *user, const char *section, const char *name, const char *value)
@@ -58,8 +61,12 @@ static int conf_key(void *user, const char *section, const char *name, const cha
         snprintf(o->host, sizeof o->host, "%s", value);
     else if (strcmp(name, "port") == 0)
         o->port = atoi(value);
+    else if (strcmp(name, "user") == 0)
+        snprintf(o->user, sizeof o->user, "%s", value);
     else if (strcmp(name, "password") == 0)
         snprintf(o->password, sizeof o->password, "%s", value);
+    else if (strcmp(name, "db") == 0)
+        o->db = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(name, "stream_events") == 0)
         snprintf(o->stream, sizeof o->stream, "%s", value);
     return 1;
@@ -206,8 +213,14 @@ int cmd_report(int argc, char **argv)
         return CTL_EXIT_FAIL;
     }
     char err[512];
-    if (jobq_report_load(r, o.host, o.port, o.password, o.stream, since, o.page, err, sizeof err) !=
-        0) {
+    struct jobq_report_src src = {.host = o.host,
+                                  .port = o.port,
+                                  .user = o.user,
+                                  .password = o.password,
+                                  .db = o.db,
+                                  .stream = o.stream,
+                                  .page = o.page};
+    if (jobq_report_load(r, &src, since, err, sizeof err) != 0) {
         fprintf(stderr, "otactl report: %s\n", err);
         jobq_report_free(r);
         return CTL_EXIT_FAIL;
