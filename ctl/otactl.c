@@ -25,6 +25,10 @@ static const struct {
      "        [--applet NAME --applet-conf FILE] [--spi HEX4 --kic HEX2 --kid HEX2]\n"
      "        [--max-sms N] [--response HEX]\n"
      "        dry run: print the command script, its C-APDUs and SM count; send nothing"},
+    {"report", cmd_report,
+     "report [--since DURATION|all] [--by country|carrier|country,carrier]\n"
+     "           [--format table|json|csv] [--html FILE] [--redis HOST:PORT | -c FILE]\n"
+     "        delivered/confirmed shares, failure mix and stage latencies per group"},
 };
 
 static void usage(FILE *f)
