@@ -92,7 +92,7 @@ $(OTASIM): $(call obj,$(SIM_SRC)) $(LIB)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -ljson-c
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
 	@mkdir -p $(dir $@)

@@ -15,14 +15,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define GW_NAME_MAX      32 /* carrier, applet, gateway names */
-#define GW_HOST_MAX      256
-#define GW_PATH_MAX      1024
-#define GW_MAX_CARRIERS  32
-#define GW_MAX_ROUTES    256
-#define GW_ROUTE_MAX_HOP 8 /* carriers per route */
-#define GW_MAX_APPLETS   16
-#define GW_APPLET_MAX_KV 16
+#define GW_NAME_MAX              32 /* carrier, applet, gateway names */
+#define GW_HOST_MAX              256
+#define GW_PATH_MAX              1024
+#define GW_MAX_CARRIERS          32
+#define GW_MAX_ROUTES            256
+#define GW_ROUTE_MAX_HOP         8 /* carriers per route */
+#define GW_MAX_APPLETS           16
+#define GW_APPLET_MAX_KV         16
+#define GW_CARRIER_MAX_COUNTRIES 16 /* home countries per carrier */
 
 enum gw_bind_mode {
     GW_BIND_TRX,   /* one transceiver per bind */
@@ -65,6 +66,12 @@ struct gw_carrier {
     char tls_key[GW_PATH_MAX];
     char tls_server_name[GW_HOST_MAX]; /* SNI and name check; default host */
     unsigned max_sms;                  /* most SMs one packet may take; default 5 */
+    /* The ISO 3166-1 alpha-2 countries whose home network this carrier is
+     * (key `countries`). Only these carriers may take traffic to a country
+     * whose [policy] is local-only. */
+    unsigned ncountries;
+    char countries[GW_CARRIER_MAX_COUNTRIES][3];
+    int line; /* line of its [carrier NAME] header, for messages */
 };
 
 /* One route: an ISO 3166 alpha-2 country (or "default") to ordered carriers,
@@ -105,7 +112,7 @@ struct gw_config {
     /* [gateway] */
     char name[GW_NAME_MAX];
     char keystore[GW_PATH_MAX];
-    char e164_table[GW_PATH_MAX]; /* default: conf/e164.csv next to the binary's tree */
+    char e164_table[GW_PATH_MAX]; /* default: e164.csv in the config file's folder */
     int log_level;                /* syslog levels: 3 err .. 7 debug; default 6 */
     enum gw_log_format log_format;
     int log_syslog;

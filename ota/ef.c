@@ -1,0 +1,587 @@
+/* ef.c — named elementary files: where they live and how their bytes read.
+ *
+ * FIDs and SFIs were checked against osmocom/pysim (pySim/ts_31_102.py,
+ * pySim/ts_51_011.py at 597f1e0). Layouts cite TS 31.102 §4.2 and TS 51.011
+ * §10.3; the PLMN coding is TS 24.008 §10.5.1.3 (MCC2 MCC1 | MNC3 MCC3 |
+ * MNC2 MNC1, MNC3 = F for a two-digit MNC). */
+#include "ota/ef.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "codec/hex.h"
+
+/* name, label, fid_uicc, fid_sim, df_sim, record, size, unit */
+static const struct ota_ef ef_table[] = {
+    {OTA_EF_IMSI, "imsi", "EF_IMSI", 0x6F07, 0x6F07, 0x7F20, 0, 9, 9},
+    {OTA_EF_FPLMN, "fplmn", "EF_FPLMN", 0x6F7B, 0x6F7B, 0x7F20, 0, 12, 3},
+    {OTA_EF_PLMNWACT, "plmnwact", "EF_PLMNwAcT", 0x6F60, 0x6F60, 0x7F20, 0, 40, 5},
+    {OTA_EF_OPLMNWACT, "oplmnwact", "EF_OPLMNwAcT", 0x6F61, 0x6F61, 0x7F20, 0, 40, 5},
+    {OTA_EF_HPLMNWACT, "hplmnwact", "EF_HPLMNwAcT", 0x6F62, 0x6F62, 0x7F20, 0, 5, 5},
+    {OTA_EF_LOCI, "loci", "EF_LOCI", 0x6F7E, 0x6F7E, 0x7F20, 0, 11, 11},
+    /* On a 2G SIM the packet-switched location is EF_LOCIGPRS 6F53 (TS
+     * 51.011 §10.3.33), same 14-octet layout as the USIM's EF_PSLOCI. */
+    {OTA_EF_PSLOCI, "psloci", "EF_PSLOCI", 0x6F73, 0x6F53, 0x7F20, 0, 14, 14},
+    {OTA_EF_EPSLOCI, "epsloci", "EF_EPSLOCI", 0x6FE3, 0, 0, 0, 18, 18},
+    /* EF_SMSP lives in DF_TELECOM on a 2G SIM (TS 51.011 §10.5.6). */
+    {OTA_EF_SMSP, "smsp", "EF_SMSP", 0x6F42, 0x6F42, 0x7F10, 1, 28, 1},
+    {OTA_EF_ACC, "acc", "EF_ACC", 0x6F78, 0x6F78, 0x7F20, 0, 2, 2},
+};
+
+const struct ota_ef *ota_ef_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof ef_table / sizeof ef_table[0]; i++)
+        if (!strcasecmp(name, ef_table[i].name) || !strcasecmp(name, ef_table[i].label))
+            return &ef_table[i];
+    return NULL;
+}
+
+/* ---- EF_IMSI ---------------------------------------------------------- */
+
+int ota_imsi_encode(const char *digits, uint8_t out[9], char *err, size_t errlen)
+{
+    size_t n = strlen(digits);
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)digits[i])) {
+            snprintf(err, errlen, "'%c' at position %zu is not a digit (an IMSI is 6..15 digits)",
+                     digits[i], i + 1);
+            return -1;
+        }
+    }
+    /* TS 23.003 §2.2: MCC 3 + MNC 2..3 + MSIN, at most 15 digits; 6 is the
+     * shortest identity TS 24.008 §10.5.1.4 can code usefully. */
+    if (n < 6 || n > 15) {
+        snprintf(err, errlen, "%zu digits, an IMSI has 6..15", n);
+        return -1;
+    }
+    memset(out, 0xFF, 9);
+    /* TS 24.008 §10.5.1.4: identity type 1 (IMSI) in bits 1-3 and the odd/
+     * even flag in bit 4 of the first nibble: 9 odd, 1 even. */
+    out[0] = (uint8_t)((n + 2) / 2);
+    out[1] = (uint8_t)(((digits[0] - '0') << 4) | ((n & 1) ? 0x9 : 0x1));
+    for (size_t i = 1, o = 2; i < n; i += 2, o++) {
+        uint8_t lo = (uint8_t)(digits[i] - '0');
+        uint8_t hi = i + 1 < n ? (uint8_t)(digits[i + 1] - '0') : 0xF;
+        out[o] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int ota_imsi_decode(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    if (len < 2 || p[0] < 1 || p[0] > 8 || (size_t)p[0] + 1 > len) {
+        snprintf(out, outlen, "invalid EF_IMSI length octet");
+        return -1;
+    }
+    if ((p[1] & 0x7) != 1) {
+        snprintf(out, outlen, "identity type %u is not IMSI", p[1] & 0x7);
+        return -1;
+    }
+    char d[17];
+    size_t n = 0;
+    d[n++] = (char)('0' + (p[1] >> 4));
+    for (size_t i = 2; i <= p[0]; i++) {
+        uint8_t lo = p[i] & 0xF, hi = p[i] >> 4;
+        d[n++] = (char)('0' + lo);
+        if (hi == 0xF && i == p[0])
+            break;
+        d[n++] = (char)('0' + hi);
+    }
+    d[n] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i] > '9') {
+            snprintf(out, outlen, "non-BCD nibble in EF_IMSI");
+            return -1;
+        }
+    }
+    int odd = (p[1] & 0x8) != 0;
+    if ((n & 1) != (size_t)odd) {
+        snprintf(out, outlen, "parity nibble says %s, %zu digits", odd ? "odd" : "even", n);
+        return -1;
+    }
+    snprintf(out, outlen, "%s", d);
+    return 0;
+}
+
+/* ---- PLMN, AcT -------------------------------------------------------- */
+
+int ota_plmn_encode(const char *s, size_t n, uint8_t out[3])
+{
+    if (n != 5 && n != 6)
+        return -1;
+    uint8_t d[6];
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        d[i] = (uint8_t)(s[i] - '0');
+    }
+    uint8_t mnc3 = n == 6 ? d[5] : 0xF;
+    out[0] = (uint8_t)(d[1] << 4 | d[0]);
+    out[1] = (uint8_t)(mnc3 << 4 | d[2]);
+    out[2] = (uint8_t)(d[4] << 4 | d[3]);
+    return 0;
+}
+
+void ota_plmn_decode(const uint8_t p[3], char out[8])
+{
+    static const char hx[] = "0123456789abcdef";
+    size_t n = 0;
+    out[n++] = hx[p[0] & 0xF];
+    out[n++] = hx[p[0] >> 4];
+    out[n++] = hx[p[1] & 0xF];
+    out[n++] = hx[p[2] & 0xF];
+    out[n++] = hx[p[2] >> 4];
+    if ((p[1] >> 4) != 0xF)
+        out[n++] = hx[p[1] >> 4];
+    out[n] = 0;
+}
+
+/* TS 31.102 §4.2.5 access technology identifier. The bit values follow
+ * osmocom/pysim EF_xPLMNwAcT.enc_act and its test vectors (62F2104000,
+ * 62F2108000, 62F220488C): E-UTRAN b7 of octet 1 (with b6/b5 for WB-S1 /
+ * NB-S1 only), GSM = b8|b3 of octet 2, EC-GSM-IoT = b8|b4. */
+static const struct {
+    const char *name;
+    uint16_t bits;
+} act_names[] = {
+    {"utran", 0x8000},     {"eutran", 0x4000},  {"eutran-wb", 0x6000}, {"eutran-nb", 0x5000},
+    {"ngran", 0x0800},     {"gsm", 0x0084},     {"ecgsm", 0x0088},     {"gsm-compact", 0x0040},
+    {"cdma-hrpd", 0x0020}, {"cdma-1x", 0x0010},
+};
+
+#define ACT_DEFAULT 0xC084 /* utran + eutran + gsm when an entry names none */
+
+int ota_act_encode(const char *s, size_t n, uint16_t *act)
+{
+    uint16_t a = 0;
+    size_t i = 0;
+    if (n == 0)
+        return -1;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '+')
+            j++;
+        size_t k;
+        for (k = 0; k < sizeof act_names / sizeof act_names[0]; k++)
+            if (strlen(act_names[k].name) == j - i && !strncasecmp(s + i, act_names[k].name, j - i))
+                break;
+        if (k == sizeof act_names / sizeof act_names[0])
+            return -1;
+        a |= act_names[k].bits;
+        i = j + 1;
+        if (j < n && i == n)
+            return -1; /* trailing '+' */
+    }
+    *act = a;
+    return 0;
+}
+
+static void act_decode(uint16_t a, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = 0;
+#define ACT_ADD(s)                                                                                 \
+    do {                                                                                           \
+        int w_ = snprintf(out + o, outlen - o, "%s%s", o ? "+" : "", (s));                         \
+        if (w_ > 0 && (size_t)w_ < outlen - o)                                                     \
+            o += (size_t)w_;                                                                       \
+    } while (0)
+    if (a & 0x8000)
+        ACT_ADD("utran");
+    if (a & 0x4000)
+        ACT_ADD((a & 0x3000) == 0x2000   ? "eutran-wb"
+                : (a & 0x3000) == 0x1000 ? "eutran-nb"
+                                         : "eutran");
+    if (a & 0x0800)
+        ACT_ADD("ngran");
+    if (a & 0x0080) {
+        if ((a & 0x000C) == 0x0008)
+            ACT_ADD("ecgsm");
+        else if ((a & 0x000C) == 0x000C)
+            ACT_ADD("gsm+ecgsm");
+        else
+            ACT_ADD("gsm");
+    }
+    if (a & 0x0040)
+        ACT_ADD("gsm-compact");
+    if (a & 0x0020)
+        ACT_ADD("cdma-hrpd");
+    if (a & 0x0010)
+        ACT_ADD("cdma-1x");
+    if (!o)
+        ACT_ADD("none");
+#undef ACT_ADD
+}
+
+/* "23415,26201:eutran+utran" -> entries of 3 (FPLMN) or 5 (xPLMNwAcT)
+ * octets, FF-padded (AcT 0000 in empty entries) to size. "" or "none"
+ * clears the list. */
+static long plmn_list_encode(const char *v, int with_act, size_t size, uint8_t *out, size_t outcap,
+                             char *err, size_t errlen)
+{
+    size_t unit = with_act ? 5 : 3;
+    if (size > outcap || size % unit) {
+        snprintf(err, errlen, "file size %zu is not a multiple of %zu", size, unit);
+        return -1;
+    }
+    for (size_t i = 0; i < size; i += unit) {
+        memset(out + i, 0xFF, 3);
+        if (with_act)
+            out[i + 3] = out[i + 4] = 0x00;
+    }
+    if (!*v || !strcasecmp(v, "none"))
+        return (long)size;
+    size_t pos = 0, idx = 0, n = strlen(v);
+    while (pos <= n) {
+        size_t end = pos;
+        while (end < n && v[end] != ',')
+            end++;
+        size_t colon = pos;
+        while (colon < end && v[colon] != ':')
+            colon++;
+        idx++;
+        if ((idx)*unit > size) {
+            size_t cnt = 1;
+            for (size_t k = 0; k < n; k++)
+                cnt += v[k] == ',';
+            snprintf(err, errlen, "%zu PLMNs do not fit in a file of %zu octets (%zu entries)", cnt,
+                     size, size / unit);
+            return -1;
+        }
+        uint8_t *e = out + (idx - 1) * unit;
+        if (ota_plmn_encode(v + pos, colon - pos, e)) {
+            snprintf(err, errlen, "entry %zu '%.*s' is not MCC+MNC (5 or 6 digits)", idx,
+                     (int)(colon - pos), v + pos);
+            return -1;
+        }
+        if (colon < end && !with_act) {
+            snprintf(err, errlen, "entry %zu: this file holds no access technology", idx);
+            return -1;
+        }
+        if (with_act) {
+            uint16_t act = ACT_DEFAULT;
+            if (colon < end && ota_act_encode(v + colon + 1, end - colon - 1, &act)) {
+                snprintf(err, errlen,
+                         "entry %zu: access technology '%.*s' is not a '+' list of utran, eutran, "
+                         "eutran-wb, eutran-nb, ngran, gsm, ecgsm, gsm-compact, cdma-hrpd, cdma-1x",
+                         idx, (int)(end - colon - 1), v + colon + 1);
+                return -1;
+            }
+            e[3] = (uint8_t)(act >> 8);
+            e[4] = (uint8_t)act;
+        }
+        pos = end + 1;
+    }
+    return (long)size;
+}
+
+static int plmn_list_decode(const uint8_t *p, size_t len, int with_act, char *out, size_t outlen)
+{
+    size_t unit = with_act ? 5 : 3, o = 0;
+    out[0] = 0;
+    if (len % unit) {
+        snprintf(out, outlen, "length %zu is not a multiple of %zu", len, unit);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i += unit) {
+        if (p[i] == 0xFF && p[i + 1] == 0xFF && p[i + 2] == 0xFF)
+            continue; /* empty entry */
+        char plmn[8], act[96] = "";
+        ota_plmn_decode(p + i, plmn);
+        if (with_act)
+            act_decode((uint16_t)(p[i + 3] << 8 | p[i + 4]), act, sizeof act);
+        int w =
+            snprintf(out + o, outlen - o, "%s%s%s%s", o ? "," : "", plmn, with_act ? ":" : "", act);
+        if (w < 0 || (size_t)w >= outlen - o)
+            return -1;
+        o += (size_t)w;
+    }
+    if (!o)
+        snprintf(out, outlen, "none");
+    return 0;
+}
+
+/* ---- location information --------------------------------------------- */
+
+/* After an identity change the temporary identities and stored areas must
+ * not be used with the new IMSI: TMSI / P-TMSI / GUTI all FF (no valid
+ * identity), area PLMN FFFFFF with LAC/TAC FFFE (the "deleted" value of TS
+ * 24.008 §10.5.1.3 [M]), update status 01 "not updated" (TS 31.102 §4.2.17,
+ * §4.2.23, §4.2.91). The device then attaches with the IMSI. */
+static long loci_invalid(enum ota_ef_id id, uint8_t *out, size_t outcap)
+{
+    static const uint8_t loci[11] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                     0xFF, 0xFF, 0xFE, 0xFF, 0x01};
+    static const uint8_t psloci[14] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                       0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0x01};
+    static const uint8_t epsloci[18] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0x01};
+    const uint8_t *src = id == OTA_EF_LOCI ? loci : id == OTA_EF_PSLOCI ? psloci : epsloci;
+    size_t n = id == OTA_EF_LOCI     ? sizeof loci
+               : id == OTA_EF_PSLOCI ? sizeof psloci
+                                     : sizeof epsloci;
+    if (n > outcap)
+        return -1;
+    memcpy(out, src, n);
+    return (long)n;
+}
+
+static const char *upd_status(uint8_t s)
+{
+    switch (s) {
+    case 0:
+        return "updated";
+    case 1:
+        return "not updated";
+    case 2:
+        return "PLMN not allowed";
+    case 3:
+        return "area not allowed";
+    default:
+        return "reserved";
+    }
+}
+
+static int loci_decode(enum ota_ef_id id, const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    size_t want = id == OTA_EF_LOCI ? 11 : id == OTA_EF_PSLOCI ? 14 : 18;
+    if (len < want) {
+        snprintf(out, outlen, "%zu octets, the file has %zu", len, want);
+        return -1;
+    }
+    char plmn[8], hx[32];
+    if (id == OTA_EF_LOCI) {
+        ota_plmn_decode(p + 4, plmn);
+        if (!hex_encode(p, 4, hx, sizeof hx))
+            return -1;
+        snprintf(out, outlen, "tmsi=%s lai=%s/%02x%02x status=%s", hx, plmn, p[7], p[8],
+                 upd_status(p[10]));
+    } else if (id == OTA_EF_PSLOCI) {
+        ota_plmn_decode(p + 7, plmn);
+        if (!hex_encode(p, 4, hx, sizeof hx))
+            return -1;
+        snprintf(out, outlen, "ptmsi=%s rai=%s/%02x%02x/%02x status=%s", hx, plmn, p[10], p[11],
+                 p[12], upd_status(p[13]));
+    } else {
+        ota_plmn_decode(p + 12, plmn);
+        if (!hex_encode(p, 12, hx, sizeof hx))
+            return -1;
+        snprintf(out, outlen, "guti=%s tai=%s/%02x%02x status=%s", hx, plmn, p[15], p[16],
+                 upd_status(p[17]));
+    }
+    return 0;
+}
+
+/* ---- EF_SMSP, TS 31.102 §4.2.27 / TS 51.011 §10.5.6 ------------------- */
+/* Record: alpha (Y) | parameter indicators | TP-DA (12) | TP-SC address (12)
+ * | PID | DCS | VP; Y = record length - 28. Indicator bits are 0 when the
+ * parameter is present; we set only the SC address (b2), leaving PID, DCS
+ * and VP to the terminal's defaults. The SC address is a TS 24.011 §8.2.5.2
+ * RP address: length (TON/NPI + BCD octets), TON/NPI, BCD, F fill. */
+static long smsp_encode(const char *v, size_t reclen, uint8_t *out, size_t outcap, char *err,
+                        size_t errlen)
+{
+    if (reclen < 28 || reclen > outcap) {
+        snprintf(err, errlen, "record length %zu, EF_SMSP records are 28 + alpha octets", reclen);
+        return -1;
+    }
+    uint8_t ton = 0x81; /* unknown, E.164 */
+    if (*v == '+') {
+        ton = 0x91; /* international, E.164 */
+        v++;
+    }
+    size_t n = strlen(v);
+    if (n < 1 || n > 20) {
+        snprintf(err, errlen, "%zu digits, a service-centre address has 1..20", n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)v[i])) {
+            snprintf(err, errlen, "'%c' is not a digit (service-centre address: +digits)", v[i]);
+            return -1;
+        }
+    }
+    memset(out, 0xFF, reclen);
+    uint8_t *r = out + (reclen - 28);
+    r[0] = 0xFD; /* only TP-SC address present */
+    uint8_t *sc = r + 13;
+    sc[0] = (uint8_t)(1 + (n + 1) / 2);
+    sc[1] = ton;
+    for (size_t i = 0; i < n; i += 2) {
+        uint8_t lo = (uint8_t)(v[i] - '0');
+        uint8_t hi = i + 1 < n ? (uint8_t)(v[i + 1] - '0') : 0xF;
+        sc[2 + i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    return (long)reclen;
+}
+
+static int smsp_decode(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    if (len < 28) {
+        snprintf(out, outlen, "record of %zu octets, EF_SMSP has at least 28", len);
+        return -1;
+    }
+    const uint8_t *r = p + (len - 28);
+    if (r[0] & 0x02) {
+        snprintf(out, outlen, "sc=none");
+        return 0;
+    }
+    const uint8_t *sc = r + 13;
+    if (sc[0] < 1 || sc[0] > 11) {
+        snprintf(out, outlen, "invalid service-centre address length %u", sc[0]);
+        return -1;
+    }
+    char d[24];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < sc[0]; i++) {
+        uint8_t nib[2] = {(uint8_t)(sc[2 + i] & 0xF), (uint8_t)(sc[2 + i] >> 4)};
+        for (int k = 0; k < 2; k++) {
+            if (nib[k] == 0xF)
+                break;
+            if (nib[k] > 9) {
+                snprintf(out, outlen, "non-BCD digit in service-centre address");
+                return -1;
+            }
+            d[n++] = (char)('0' + nib[k]);
+        }
+    }
+    d[n] = 0;
+    snprintf(out, outlen, "sc=%s%s", (sc[1] & 0x70) == 0x10 ? "+" : "", d);
+    return 0;
+}
+
+/* ---- EF_ACC, TS 31.102 §4.2.15: bit n of the 16-bit value is class n ----
+ * (octet 2 b1 = ACC 0 ... octet 1 b8 = ACC 15; pySim EF_ACC vectors). */
+static long acc_encode(const char *v, uint8_t *out, size_t outcap, char *err, size_t errlen)
+{
+    if (outcap < 2)
+        return -1;
+    uint16_t a = 0;
+    const char *s = v;
+    if (!*s) {
+        snprintf(err, errlen, "empty; give access classes 0..15 separated by commas");
+        return -1;
+    }
+    while (*s) {
+        if (!isdigit((unsigned char)*s)) {
+            snprintf(err, errlen, "'%c' is not a digit (access classes 0..15, commas)", *s);
+            return -1;
+        }
+        unsigned c = 0;
+        while (isdigit((unsigned char)*s) && c < 100)
+            c = c * 10 + (unsigned)(*s++ - '0');
+        if (c > 15) {
+            snprintf(err, errlen, "access class %u, classes are 0..15", c);
+            return -1;
+        }
+        a |= (uint16_t)(1u << c);
+        if (*s == ',')
+            s++;
+        else if (*s) {
+            snprintf(err, errlen, "'%c' where a comma was expected", *s);
+            return -1;
+        }
+    }
+    out[0] = (uint8_t)(a >> 8);
+    out[1] = (uint8_t)a;
+    return 2;
+}
+
+static int acc_decode(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    if (len < 2) {
+        snprintf(out, outlen, "%zu octets, EF_ACC has 2", len);
+        return -1;
+    }
+    uint16_t a = (uint16_t)(p[0] << 8 | p[1]);
+    size_t o = 0;
+    out[0] = 0;
+    for (unsigned c = 0; c < 16; c++) {
+        if (!(a & (1u << c)))
+            continue;
+        int w = snprintf(out + o, outlen - o, "%s%u", o ? "," : "", c);
+        if (w < 0 || (size_t)w >= outlen - o)
+            return -1;
+        o += (size_t)w;
+    }
+    if (!o)
+        snprintf(out, outlen, "none");
+    return 0;
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+long ota_ef_encode(const struct ota_ef *ef, const char *value, size_t size, uint8_t *out,
+                   size_t outcap, char *err, size_t errlen)
+{
+    if (!size)
+        size = ef->size;
+    switch (ef->id) {
+    case OTA_EF_IMSI:
+        if (outcap < 9)
+            return -1;
+        return ota_imsi_encode(value, out, err, errlen) ? -1 : 9;
+    case OTA_EF_FPLMN:
+        return plmn_list_encode(value, 0, size, out, outcap, err, errlen);
+    case OTA_EF_PLMNWACT:
+    case OTA_EF_OPLMNWACT:
+    case OTA_EF_HPLMNWACT:
+        return plmn_list_encode(value, 1, size, out, outcap, err, errlen);
+    case OTA_EF_LOCI:
+    case OTA_EF_PSLOCI:
+    case OTA_EF_EPSLOCI:
+        if (*value && strcasecmp(value, "invalidate")) {
+            snprintf(err, errlen, "'%s': the only value is 'invalidate'", value);
+            return -1;
+        }
+        return loci_invalid(ef->id, out, outcap);
+    case OTA_EF_SMSP:
+        return smsp_encode(value, size, out, outcap, err, errlen);
+    case OTA_EF_ACC:
+        return acc_encode(value, out, outcap, err, errlen);
+    case OTA_EF_RAW: {
+        long n = hex_decode(value, out, outcap);
+        if (n <= 0) {
+            snprintf(err, errlen, "not hex octets (1..%zu)", outcap);
+            return -1;
+        }
+        return n;
+    }
+    }
+    return -1;
+}
+
+int ota_ef_decode(const struct ota_ef *ef, const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return -1;
+    switch (ef->id) {
+    case OTA_EF_IMSI:
+        return ota_imsi_decode(p, len, out, outlen);
+    case OTA_EF_FPLMN:
+        return plmn_list_decode(p, len - len % 3, 0, out, outlen);
+    case OTA_EF_PLMNWACT:
+    case OTA_EF_OPLMNWACT:
+    case OTA_EF_HPLMNWACT:
+        return plmn_list_decode(p, len - len % 5, 1, out, outlen);
+    case OTA_EF_LOCI:
+    case OTA_EF_PSLOCI:
+    case OTA_EF_EPSLOCI:
+        return loci_decode(ef->id, p, len, out, outlen);
+    case OTA_EF_SMSP:
+        return smsp_decode(p, len, out, outlen);
+    case OTA_EF_ACC:
+        return acc_decode(p, len, out, outlen);
+    case OTA_EF_RAW:
+        if (2 * len + 1 > outlen) {
+            snprintf(out, outlen, "too long to show");
+            return -1;
+        }
+        return hex_encode(p, len, out, outlen) ? 0 : -1;
+    }
+    return -1;
+}
