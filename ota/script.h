@@ -37,7 +37,7 @@ struct ota_job {
     const char *slot;                /* switch/applet */
     const char *imsi;                /* switch/imsi, or applets whose command has {imsi} */
     const char *aid;                 /* switch/profile: ISD-P AID, hex */
-    const char *action;              /* switch/profile: enable (default) or disable */
+    const char *action;              /* switch/profile: enable (default), disable, fallback */
     const char *file;                /* config: a name (ota_ef_find) or a FID path 3F00/7F20/6F7B */
     const char *value;               /* config: content, optionally ";size=N;record=N;offset=N" */
     const char *tar;                 /* apdu: required; others: overrides the default TAR */
