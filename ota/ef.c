@@ -141,10 +141,14 @@ void ota_plmn_decode(const uint8_t p[3], char out[8])
     out[n] = 0;
 }
 
-/* TS 31.102 §4.2.5 access technology identifier. The bit values follow
- * osmocom/pysim EF_xPLMNwAcT.enc_act and its test vectors (62F2104000,
- * 62F2108000, 62F220488C): E-UTRAN b7 of octet 1 (with b6/b5 for WB-S1 /
- * NB-S1 only), GSM = b8|b3 of octet 2, EC-GSM-IoT = b8|b4. */
+/* TS 31.102 §4.2.5 access technology identifier. Octet 1 (byte 5n-1) is
+ * confirmed from the Rel-17 text (itecspec.com, §4.2.5): b8 UTRAN, b7
+ * E-UTRAN, b6 E-UTRAN in WB-S1 mode, b5 E-UTRAN in NB-S1 mode, b4 NG-RAN,
+ * b3 satellite NG-RAN, b2 satellite E-UTRAN WB-S1, b1 satellite E-UTRAN
+ * NB-S1. Octet 2 (byte 5n) follows osmocom/pysim EF_xPLMNwAcT.enc_act and
+ * its vectors (62F2104000, 62F2108000, 62F220488C) [M: the byte 5n table
+ * was cut off in the copy read]: GSM = b8|b3, EC-GSM-IoT = b8|b4, GSM
+ * COMPACT b7, cdma2000 HRPD b6, 1xRTT b5. */
 static const struct {
     const char *name;
     uint16_t bits;
@@ -309,10 +313,19 @@ static int plmn_list_decode(const uint8_t *p, size_t len, int with_act, char *ou
 /* ---- location information --------------------------------------------- */
 
 /* After an identity change the temporary identities and stored areas must
- * not be used with the new IMSI: TMSI / P-TMSI / GUTI all FF (no valid
- * identity), area PLMN FFFFFF with LAC/TAC FFFE (the "deleted" value of TS
- * 24.008 §10.5.1.3 [M]), update status 01 "not updated" (TS 31.102 §4.2.17,
- * §4.2.23, §4.2.91). The device then attaches with the IMSI. */
+ * not be used with the new IMSI:
+ * - TMSI / P-TMSI all FF: TS 23.003 §2.4 "the SIM uses 4 octets with all
+ *   bits equal to 1 to indicate that no valid TMSI is available"; GUTI all
+ *   FF likewise (TS 31.102 §4.2.91: unused bytes FF).
+ * - LAC/TAC FFFE: GSM 04.08 / TS 24.008 §10.5.1.3 "If a LAI has to be
+ *   deleted then all bits of the location area code shall be set to one
+ *   with the exception of the least significant bit which shall be set to
+ *   zero" (quoted in a public modem stack, docs/spec-notes.md); PLMN FFFFFF.
+ * - update status 01 "not updated": TS 31.102 §4.2.17 (EF_LOCI byte 11),
+ *   §4.2.23 (EF_PSLOCI byte 14), §4.2.91 (EF_EPSLOCI byte 18), b3..b1 001.
+ * Layouts (TS 31.102, read at itecspec.com): EF_LOCI TMSI(4) LAI(5) RFU(1)
+ * status(1); EF_PSLOCI P-TMSI(4) signature(3) RAI(6) status(1); EF_EPSLOCI
+ * GUTI(12) TAI(5) status(1). The device then attaches with the IMSI. */
 static long loci_invalid(enum ota_ef_id id, uint8_t *out, size_t outcap)
 {
     static const uint8_t loci[11] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,

@@ -597,7 +597,9 @@ int ota_script_build(const struct ota_job *j, struct ota_script *s, char *err, s
                 return fail(err, errlen, -EINVAL,
                             "method: profile needs an eUICC (class uicc), not a 2G SIM");
             put_tar(s->tar, OTA_TAR_ISDR);
-            /* SGP.02 ES5 over SMS: expanded remote APDU format [M]. */
+            /* SGP.02 ES5 over SMS: expanded remote APDU format (as
+             * bagyenda/njiwa's SM-SR sends it; definite length AA, since
+             * njiwa notes SGP.11 Annex H rejects the indefinite form). */
             s->format = OTA_FMT_EXPANDED;
             rc = build_profile(&b, j);
             break;
