@@ -749,8 +749,10 @@ int c348_por_wanted(uint16_t spi, uint8_t status)
     }
 }
 
-/* Statuses a card may send unsecured (see c348_por_open). All are
- * failures: an unverified PoR never reports success. */
+/* Statuses a card may send unsecured (see c348_por_open): 06 by TS 102 225
+ * §5.2.2, the others by practice [M]. All are failures: an unverified PoR
+ * never reports success, so accepting more of them cannot make a job look
+ * done. */
 static int por_unsecured_failure(uint8_t st)
 {
     return st == C348_ST_RC_CC_DS_FAILED || st == C348_ST_CIPHERING_ERROR ||
@@ -846,11 +848,17 @@ int c348_por_open(const struct c348_params *p, const uint8_t *tpud, size_t len, 
 
     if (rhl == 10 && (pl.cclen != 0 || pl.cipher != NULL) && por_unsecured_failure(buf[15]) &&
         buf[14] == 0 && len == POR_HDR) {
-        /* TS 102 225 §5.2: "unidentified security error" comes unsecured,
-         * and cards answer the other failures found before the keys were
-         * proven (RC/CC failed, ciphering error, TAR unknown, insufficient
-         * security level) the same way: they cannot secure an answer with
-         * keys they could not confirm. Such a PoR is accepted as what it
+        /* TS 102 225 §5.2.2 response status codes, '06': "Unidentified
+         * security error. This code is for the case where the Receiving
+         * Entity cannot correctly interpret the Command Header and the
+         * Response Packet is sent unciphered with no RC/CC/DS" (spec text
+         * as transcribed in P1sec/pycrate TS102225.py and GlobalPlatform
+         * test scripts; docs/spec-notes.md). Only 06 is said to be sent
+         * unsecured in that text; cards answer the other failures found
+         * before the keys were proven (RC/CC failed, ciphering error, TAR
+         * unknown, insufficient security level) the same way in practice,
+         * because they cannot secure an answer with keys they could not
+         * confirm [M: no clause found]. Such a PoR is accepted as what it
          * is, a failure, and marked unverified; an unsecured PoR can never
          * make a job succeed, and its CNTR (zero when the command's was
          * ciphered) is not checked. */

@@ -20,7 +20,8 @@ static const struct {
      "        verify and decode a PoR TP-UD: tar=, counter=, status=, data= lines"},
     {"script", cmd_script,
      "script switch|config|apdu [--iccid ICCID] [--class sim|uicc] [--method applet|imsi|profile]\n"
-     "        [--slot N] [--imsi DIGITS] [--aid HEX] [--action enable|disable] [--file NAME|PATH]\n"
+     "        [--slot N] [--imsi DIGITS] [--aid HEX] [--action enable|disable|fallback] [--file "
+     "NAME|PATH]\n"
      "        [--value V] [--tar HEX6] [--apdus HEX,HEX] [--readback] [--format compact|expanded]\n"
      "        [--applet NAME --applet-conf FILE] [--spi HEX4 --kic HEX2 --kid HEX2]\n"
      "        [--max-sms N] [--response HEX]\n"

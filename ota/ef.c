@@ -7,6 +7,7 @@
 #include "ota/ef.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -140,10 +141,14 @@ void ota_plmn_decode(const uint8_t p[3], char out[8])
     out[n] = 0;
 }
 
-/* TS 31.102 §4.2.5 access technology identifier. The bit values follow
- * osmocom/pysim EF_xPLMNwAcT.enc_act and its test vectors (62F2104000,
- * 62F2108000, 62F220488C): E-UTRAN b7 of octet 1 (with b6/b5 for WB-S1 /
- * NB-S1 only), GSM = b8|b3 of octet 2, EC-GSM-IoT = b8|b4. */
+/* TS 31.102 §4.2.5 access technology identifier. Octet 1 (byte 5n-1) is
+ * confirmed from the Rel-17 text (itecspec.com, §4.2.5): b8 UTRAN, b7
+ * E-UTRAN, b6 E-UTRAN in WB-S1 mode, b5 E-UTRAN in NB-S1 mode, b4 NG-RAN,
+ * b3 satellite NG-RAN, b2 satellite E-UTRAN WB-S1, b1 satellite E-UTRAN
+ * NB-S1. Octet 2 (byte 5n) follows osmocom/pysim EF_xPLMNwAcT.enc_act and
+ * its vectors (62F2104000, 62F2108000, 62F220488C) [M: the byte 5n table
+ * was cut off in the copy read]: GSM = b8|b3, EC-GSM-IoT = b8|b4, GSM
+ * COMPACT b7, cdma2000 HRPD b6, 1xRTT b5. */
 static const struct {
     const char *name;
     uint16_t bits;
@@ -308,10 +313,19 @@ static int plmn_list_decode(const uint8_t *p, size_t len, int with_act, char *ou
 /* ---- location information --------------------------------------------- */
 
 /* After an identity change the temporary identities and stored areas must
- * not be used with the new IMSI: TMSI / P-TMSI / GUTI all FF (no valid
- * identity), area PLMN FFFFFF with LAC/TAC FFFE (the "deleted" value of TS
- * 24.008 §10.5.1.3 [M]), update status 01 "not updated" (TS 31.102 §4.2.17,
- * §4.2.23, §4.2.91). The device then attaches with the IMSI. */
+ * not be used with the new IMSI:
+ * - TMSI / P-TMSI all FF: TS 23.003 §2.4 "the SIM uses 4 octets with all
+ *   bits equal to 1 to indicate that no valid TMSI is available"; GUTI all
+ *   FF likewise (TS 31.102 §4.2.91: unused bytes FF).
+ * - LAC/TAC FFFE: GSM 04.08 / TS 24.008 §10.5.1.3 "If a LAI has to be
+ *   deleted then all bits of the location area code shall be set to one
+ *   with the exception of the least significant bit which shall be set to
+ *   zero" (quoted in a public modem stack, docs/spec-notes.md); PLMN FFFFFF.
+ * - update status 01 "not updated": TS 31.102 §4.2.17 (EF_LOCI byte 11),
+ *   §4.2.23 (EF_PSLOCI byte 14), §4.2.91 (EF_EPSLOCI byte 18), b3..b1 001.
+ * Layouts (TS 31.102, read at itecspec.com): EF_LOCI TMSI(4) LAI(5) RFU(1)
+ * status(1); EF_PSLOCI P-TMSI(4) signature(3) RAI(6) status(1); EF_EPSLOCI
+ * GUTI(12) TAI(5) status(1). The device then attaches with the IMSI. */
 static long loci_invalid(enum ota_ef_id id, uint8_t *out, size_t outcap)
 {
     static const uint8_t loci[11] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
@@ -377,45 +391,261 @@ static int loci_decode(enum ota_ef_id id, const uint8_t *p, size_t len, char *ou
 }
 
 /* ---- EF_SMSP, TS 31.102 §4.2.27 / TS 51.011 §10.5.6 ------------------- */
-/* Record: alpha (Y) | parameter indicators | TP-DA (12) | TP-SC address (12)
- * | PID | DCS | VP; Y = record length - 28. Indicator bits are 0 when the
- * parameter is present; we set only the SC address (b2), leaving PID, DCS
- * and VP to the terminal's defaults. The SC address is a TS 24.011 §8.2.5.2
- * RP address: length (TON/NPI + BCD octets), TON/NPI, BCD, F fill. */
+/* Record (28 + Y octets, TS 31.102 §4.2.27, read at itecspec.com):
+ *   1..Y      alpha identifier (EF_ADN coding, §4.4.2.3), FF-padded
+ *   Y+1       parameter indicators: b1 TP-DA, b2 TS-SC address, b3 TP-PID,
+ *             b4 TP-DCS, b5 TP-VP; bit 0 = present, 1 = absent; b6..b8 1
+ *   Y+2..13   TP-Destination Address, TS 23.040 §9.1.2.5 (length in digits)
+ *   Y+14..25  TS-Service Centre Address, TS 24.011 §8.2.5.2 (length in
+ *             octets: TON/NPI + BCD)
+ *   Y+26 PID, Y+27 DCS, Y+28 VP (relative format, TS 23.040 §9.2.3.12.1)
+ * "Storage is allocated for all of the possible SMS parameters ... Any
+ * bytes unused ... or due to absent parameters, shall be set to 'FF'."
+ * The indicator bit positions match the pySim EF_SMSP vectors (e1: SC, PID,
+ * DCS, VP present; fd: SC only).
+ *
+ * A record is written whole (UPDATE RECORD has no partial form), so every
+ * parameter the operator does not give is marked absent: the terminal then
+ * uses its own value (TS 31.102 §4.2.27: "the parameter in the USIM record,
+ * if present, shall be used when a value is not supplied by the user").
+ * Syntax: comma-separated, a bare first item is the SC address:
+ *   +4915790109999,pid=0,dcs=0,vp=3d,da=+4912345,alpha=SMSC */
+
+#define SMSP_PI_DA  0x01
+#define SMSP_PI_SC  0x02
+#define SMSP_PI_PID 0x04
+#define SMSP_PI_DCS 0x08
+#define SMSP_PI_VP  0x10
+
+/* Digits (optional '+') -> TON/NPI and BCD with F fill; returns the digit
+ * count, or -1 with err. */
+static int addr_digits(const char *v, size_t n, uint8_t *ton, uint8_t bcd[10], char *err,
+                       size_t errlen)
+{
+    *ton = 0x81; /* unknown, E.164 */
+    if (n && *v == '+') {
+        *ton = 0x91; /* international, E.164 */
+        v++, n--;
+    }
+    if (n < 1 || n > 20) {
+        snprintf(err, errlen, "%zu digits, an address has 1..20", n);
+        return -1;
+    }
+    memset(bcd, 0xFF, 10);
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)v[i])) {
+            snprintf(err, errlen, "'%c' is not a digit (address: +digits)", v[i]);
+            return -1;
+        }
+        uint8_t d = (uint8_t)(v[i] - '0');
+        bcd[i / 2] = i % 2 ? (uint8_t)((bcd[i / 2] & 0x0F) | d << 4) : (uint8_t)(0xF0 | d);
+    }
+    return (int)n;
+}
+
+/* BCD -> "+digits"; -1 on a non-BCD digit. */
+static int addr_text(uint8_t ton, const uint8_t *bcd, size_t ndig, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if ((ton & 0x70) == 0x10 && o + 1 < outlen)
+        out[o++] = '+';
+    for (size_t i = 0; i < ndig && o + 1 < outlen; i++) {
+        uint8_t d = i % 2 ? bcd[i / 2] >> 4 : bcd[i / 2] & 0x0F;
+        if (d == 0xF)
+            break;
+        if (d > 9)
+            return -1;
+        out[o++] = (char)('0' + d);
+    }
+    out[o] = 0;
+    return 0;
+}
+
+/* Alpha identifiers we write: GSM 7-bit default alphabet octets with b8 = 0
+ * (TS 31.102 §4.4.2.3 -> TS 23.038 §6.2.1), restricted to characters that
+ * have the same code in ASCII and in that alphabet and cannot be confused
+ * with this syntax (no ',', ';', '=', '$', '@', '_'). */
+static int alpha_ok(int ch)
+{
+    return isalnum(ch) || (ch && strchr(" .-/:+()'!?&*#%", ch));
+}
+
+/* TP-VP relative format (TS 23.040 §9.2.3.12.1): 0..143 (VP+1) x 5 min,
+ * 144..167 12 h + (VP-143) x 30 min, 168..196 (VP-166) days, 197..255
+ * (VP-192) weeks. Accepts the octet itself or an exact period (Nm, Nh, Nd,
+ * Nw). */
+static int vp_encode(const char *v, size_t n, uint8_t *vp)
+{
+    char t[16];
+    if (n == 0 || n >= sizeof t)
+        return -1;
+    memcpy(t, v, n);
+    t[n] = 0;
+    char *end;
+    unsigned long x = strtoul(t, &end, 10);
+    if (!isdigit((unsigned char)t[0]))
+        return -1;
+    if (!*end) {
+        if (x > 255)
+            return -1;
+        *vp = (uint8_t)x;
+        return 0;
+    }
+    if (end[1] || x == 0 || x > 100000)
+        return -1;
+    unsigned long min;
+    switch (*end) {
+    case 'm':
+        min = x;
+        break;
+    case 'h':
+        min = x * 60;
+        break;
+    case 'd':
+        min = x * 1440;
+        break;
+    case 'w':
+        min = x * 10080;
+        break;
+    default:
+        return -1;
+    }
+    if (min <= 720 && min % 5 == 0)
+        *vp = (uint8_t)(min / 5 - 1);
+    else if (min > 720 && min <= 1440 && (min - 720) % 30 == 0)
+        *vp = (uint8_t)(143 + (min - 720) / 30);
+    else if (min % 1440 == 0 && min / 1440 >= 2 && min / 1440 <= 30)
+        *vp = (uint8_t)(166 + min / 1440);
+    else if (min % 10080 == 0 && min / 10080 >= 5 && min / 10080 <= 63)
+        *vp = (uint8_t)(192 + min / 10080);
+    else
+        return -1;
+    return 0;
+}
+
+static void vp_text(uint8_t vp, char out[8])
+{
+    if (vp <= 143) {
+        unsigned m = (vp + 1u) * 5u;
+        if (m % 60 == 0)
+            snprintf(out, 8, "%uh", m / 60);
+        else
+            snprintf(out, 8, "%um", m);
+    } else if (vp <= 167) {
+        unsigned m = 720u + (vp - 143u) * 30u;
+        if (m % 60 == 0)
+            snprintf(out, 8, "%uh", m / 60);
+        else
+            snprintf(out, 8, "%um", m);
+    } else if (vp <= 196) {
+        snprintf(out, 8, "%ud", vp - 166u);
+    } else {
+        snprintf(out, 8, "%uw", vp - 192u);
+    }
+}
+
+static int octet_value(const char *v, size_t n, uint8_t *o)
+{
+    char t[8];
+    if (n == 0 || n >= sizeof t)
+        return -1;
+    memcpy(t, v, n);
+    t[n] = 0;
+    char *end;
+    unsigned long x = strtoul(t, &end, 0);
+    if (*end || !isdigit((unsigned char)t[0]) || x > 255)
+        return -1;
+    *o = (uint8_t)x;
+    return 0;
+}
+
 static long smsp_encode(const char *v, size_t reclen, uint8_t *out, size_t outcap, char *err,
                         size_t errlen)
 {
-    if (reclen < 28 || reclen > outcap) {
+    if (reclen < 28 || reclen > outcap || reclen > 28 + 241) {
         snprintf(err, errlen, "record length %zu, EF_SMSP records are 28 + alpha octets", reclen);
         return -1;
     }
-    uint8_t ton = 0x81; /* unknown, E.164 */
-    if (*v == '+') {
-        ton = 0x91; /* international, E.164 */
-        v++;
-    }
-    size_t n = strlen(v);
-    if (n < 1 || n > 20) {
-        snprintf(err, errlen, "%zu digits, a service-centre address has 1..20", n);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)v[i])) {
-            snprintf(err, errlen, "'%c' is not a digit (service-centre address: +digits)", v[i]);
+    memset(out, 0xFF, reclen);
+    size_t y = reclen - 28;
+    uint8_t *r = out + y, pi = 0xFF;
+    const char *p = v;
+    for (unsigned idx = 0;; idx++) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        const char *eq = memchr(p, '=', l);
+        const char *key = p, *val = eq ? eq + 1 : p;
+        size_t kl = eq ? (size_t)(eq - p) : 0, vl = eq ? l - kl - 1 : l;
+        if (!eq && idx) {
+            snprintf(err, errlen, "'%.*s' is not name=value (names: sc, da, pid, dcs, vp, alpha)",
+                     (int)(l > 20 ? 20 : l), p);
             return -1;
         }
+#define KEY(s) (kl == sizeof(s) - 1 && !strncmp(key, s, kl))
+        uint8_t bit;
+        if (!eq || KEY("sc") || KEY("da")) {
+            int da = eq && KEY("da");
+            bit = da ? SMSP_PI_DA : SMSP_PI_SC;
+            uint8_t ton, bcd[10];
+            int nd = addr_digits(val, vl, &ton, bcd, err, errlen);
+            if (nd < 0)
+                return -1;
+            uint8_t *a = r + (da ? 1 : 13);
+            /* TP-DA counts digits; the RP (SC) address counts octets. */
+            a[0] = da ? (uint8_t)nd : (uint8_t)(1 + (nd + 1) / 2);
+            a[1] = ton;
+            memcpy(a + 2, bcd, (size_t)(nd + 1) / 2);
+        } else if (KEY("pid") || KEY("dcs")) {
+            int dcs = KEY("dcs");
+            bit = dcs ? SMSP_PI_DCS : SMSP_PI_PID;
+            if (octet_value(val, vl, &r[dcs ? 26 : 25])) {
+                snprintf(err, errlen, "%s '%.*s' is not an octet 0..255", dcs ? "dcs" : "pid",
+                         (int)(vl > 10 ? 10 : vl), val);
+                return -1;
+            }
+        } else if (KEY("vp")) {
+            bit = SMSP_PI_VP;
+            if (vp_encode(val, vl, &r[27])) {
+                snprintf(err, errlen,
+                         "vp '%.*s': give the relative TP-VP octet 0..255 or an exact period "
+                         "(5m..720m in 5s, up to 24h in 30m steps, 2d..30d, 5w..63w)",
+                         (int)(vl > 10 ? 10 : vl), val);
+                return -1;
+            }
+        } else if (KEY("alpha")) {
+            bit = 0;
+            if (vl > y) {
+                snprintf(err, errlen,
+                         "alpha of %zu characters needs a record of %zu octets (;size=%zu); this "
+                         "one has %zu",
+                         vl, 28 + vl, 28 + vl, reclen);
+                return -1;
+            }
+            for (size_t i = 0; i < vl; i++) {
+                if (!alpha_ok((unsigned char)val[i])) {
+                    snprintf(err, errlen,
+                             "alpha: '%c' is not one of A-Z a-z 0-9 and \" .-/:+()'!?&*#%%\"",
+                             val[i]);
+                    return -1;
+                }
+                out[i] = (uint8_t)val[i];
+            }
+        } else {
+            snprintf(err, errlen, "unknown parameter '%.*s' (names: sc, da, pid, dcs, vp, alpha)",
+                     (int)(kl > 20 ? 20 : kl), key);
+            return -1;
+        }
+#undef KEY
+        if (bit && !(pi & bit)) {
+            snprintf(err, errlen, "'%.*s' given twice", (int)(kl ? kl : 2), kl ? key : "sc");
+            return -1;
+        }
+        pi = (uint8_t)(pi & ~bit);
+        if (!c)
+            break;
+        p = c + 1;
     }
-    memset(out, 0xFF, reclen);
-    uint8_t *r = out + (reclen - 28);
-    r[0] = 0xFD; /* only TP-SC address present */
-    uint8_t *sc = r + 13;
-    sc[0] = (uint8_t)(1 + (n + 1) / 2);
-    sc[1] = ton;
-    for (size_t i = 0; i < n; i += 2) {
-        uint8_t lo = (uint8_t)(v[i] - '0');
-        uint8_t hi = i + 1 < n ? (uint8_t)(v[i + 1] - '0') : 0xF;
-        sc[2 + i / 2] = (uint8_t)(hi << 4 | lo);
-    }
+    r[0] = pi;
     return (long)reclen;
 }
 
@@ -425,32 +655,74 @@ static int smsp_decode(const uint8_t *p, size_t len, char *out, size_t outlen)
         snprintf(out, outlen, "record of %zu octets, EF_SMSP has at least 28", len);
         return -1;
     }
-    const uint8_t *r = p + (len - 28);
-    if (r[0] & 0x02) {
-        snprintf(out, outlen, "sc=none");
-        return 0;
+    size_t y = len - 28, o = 0;
+    const uint8_t *r = p + y;
+    uint8_t pi = r[0];
+    char item[80];
+    out[0] = 0;
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(item, sizeof item, __VA_ARGS__);                                                  \
+        int w_ = snprintf(out + o, outlen - o, "%s%s", o ? "," : "", item);                        \
+        if (w_ < 0 || (size_t)w_ >= outlen - o)                                                    \
+            return -1;                                                                             \
+        o += (size_t)w_;                                                                           \
+    } while (0)
+    size_t an = 0;
+    while (an < y && p[an] != 0xFF)
+        an++;
+    if (an) {
+        size_t i = 0;
+        while (i < an && alpha_ok(p[i]))
+            i++;
+        if (i == an && an < 40)
+            ADD("alpha=%.*s", (int)an, (const char *)p);
+        else
+            ADD("alpha=(%u octets, not text)", (unsigned)(an & 0xFFFF));
     }
-    const uint8_t *sc = r + 13;
-    if (sc[0] < 1 || sc[0] > 11) {
-        snprintf(out, outlen, "invalid service-centre address length %u", sc[0]);
-        return -1;
-    }
-    char d[24];
-    size_t n = 0;
-    for (size_t i = 0; i + 1 < sc[0]; i++) {
-        uint8_t nib[2] = {(uint8_t)(sc[2 + i] & 0xF), (uint8_t)(sc[2 + i] >> 4)};
-        for (int k = 0; k < 2; k++) {
-            if (nib[k] == 0xF)
-                break;
-            if (nib[k] > 9) {
-                snprintf(out, outlen, "non-BCD digit in service-centre address");
-                return -1;
-            }
-            d[n++] = (char)('0' + nib[k]);
+    char num[24];
+    /* Cards in the field mark an address present and leave it FF (pySim
+     * EF_SMSP vector "ENetworks"): shown as absent. */
+    if (r[13] == 0xFF)
+        pi |= SMSP_PI_SC;
+    if (r[1] == 0xFF)
+        pi |= SMSP_PI_DA;
+    if (!(pi & SMSP_PI_SC)) {
+        const uint8_t *a = r + 13;
+        if (a[0] < 1 || a[0] > 11) {
+            snprintf(out, outlen, "invalid service-centre address length %u", a[0]);
+            return -1;
         }
+        if (addr_text(a[1], a + 2, (size_t)(a[0] - 1) * 2, num, sizeof num)) {
+            snprintf(out, outlen, "non-BCD digit in service-centre address");
+            return -1;
+        }
+        ADD("sc=%s", num);
     }
-    d[n] = 0;
-    snprintf(out, outlen, "sc=%s%s", (sc[1] & 0x70) == 0x10 ? "+" : "", d);
+    if (!(pi & SMSP_PI_DA)) {
+        const uint8_t *a = r + 1;
+        if (a[0] > 20) {
+            snprintf(out, outlen, "invalid destination address length %u", a[0]);
+            return -1;
+        }
+        if (addr_text(a[1], a + 2, a[0], num, sizeof num)) {
+            snprintf(out, outlen, "non-BCD digit in destination address");
+            return -1;
+        }
+        ADD("da=%s", num);
+    }
+    if (!(pi & SMSP_PI_PID))
+        ADD("pid=%u", r[25]);
+    if (!(pi & SMSP_PI_DCS))
+        ADD("dcs=%u", r[26]);
+    if (!(pi & SMSP_PI_VP)) {
+        char t[8];
+        vp_text(r[27], t);
+        ADD("vp=%s", t);
+    }
+#undef ADD
+    if (!o)
+        snprintf(out, outlen, "none");
     return 0;
 }
 

@@ -15,9 +15,10 @@
  * network.
  *
  * `profile`: GSMA SGP.02 ES5 over SCP80, expanded format, to the ISD-R:
- * STORE DATA 80 E2 88 00 with '3A 03' (enable) or '3A 04' (disable)
- * wrapping '4F' <ISD-P AID> (coding as in bagyenda/njiwa, which cites SGP.03
- * v3.0 §4.1.1.2). The PoR only says the ISD-R accepted the command: the
+ * STORE DATA 80 E2 88 00 with '3A 03' (enable), '3A 04' (disable) or
+ * '3A 05' (set fall-back attribute) wrapping '4F' <ISD-P AID> (coding as in
+ * bagyenda/njiwa, which cites SGP.03 v3.0 §4.1.1.2; see profile_actions).
+ * For enable/disable the PoR only says the ISD-R accepted the command: the
  * eUICC then REFRESHes and the new profile reports the outcome, so the
  * result is marked provisional. */
 #include "ota/script.h"
@@ -417,17 +418,37 @@ static int build_config(struct builder *b, const struct ota_job *j)
     return 0;
 }
 
+/* The ES5 commands the ISD-R takes as STORE DATA 80 E2 88 00 with one
+ * '3A xx' DO wrapping '4F' <ISD-P AID>. DO tags: 3A03 enable, 3A04
+ * disable, 3A05 set fall-back attribute (SGP.02 §4.1.1; the tag list is
+ * transcribed in SIMSHELL gsma.h "SGP.02 M2M definitions", the 3A03/3A04
+ * coding in bagyenda/njiwa citing SGP.03 v3.0 §4.1.1.2). That the 3A05 DO
+ * holds the ISD-P AID in '4F' as 3A03/3A04 do is [M] (by analogy; the
+ * clause text was not found): see docs/spec-notes.md. */
+static const struct {
+    const char *action;
+    uint8_t tag2;
+    int provisional; /* the profile change is reported by a notification */
+    const char *verb;
+} profile_actions[] = {
+    {"enable", 0x03, 1, "enable"},
+    {"disable", 0x04, 1, "disable"},
+    {"fallback", 0x05, 0, "set fall-back attribute on"},
+};
+
 static int build_profile(struct builder *b, const struct ota_job *j)
 {
     struct ota_script *s = b->s;
     uint8_t aid[16];
-    int enable = 1;
+    unsigned act = 0; /* enable by default */
     if (has(j->action)) {
-        if (!strcmp(j->action, "disable"))
-            enable = 0;
-        else if (strcmp(j->action, "enable"))
+        for (act = 0; act < sizeof profile_actions / sizeof profile_actions[0]; act++)
+            if (!strcmp(j->action, profile_actions[act].action))
+                break;
+        if (act == sizeof profile_actions / sizeof profile_actions[0])
             return fail(b->err, b->errlen, -EINVAL,
-                        "action: '%s', expected enable or disable (SGP.02 ES5)", j->action);
+                        "action: '%s', expected enable, disable or fallback (SGP.02 ES5)",
+                        j->action);
     }
     if (!has(j->aid))
         return fail(b->err, b->errlen, -EINVAL,
@@ -441,20 +462,24 @@ static int build_profile(struct builder *b, const struct ota_job *j)
     size_t l = 0;
     a[l++] = 0x80, a[l++] = 0xE2, a[l++] = 0x88, a[l++] = 0x00;
     a[l++] = (uint8_t)(5 + n); /* '3A 0x' L '4F' L AID */
-    a[l++] = 0x3A, a[l++] = enable ? 0x03 : 0x04;
+    a[l++] = 0x3A, a[l++] = profile_actions[act].tag2;
     a[l++] = (uint8_t)(2 + n);
     a[l++] = 0x4F, a[l++] = (uint8_t)n;
     memcpy(a + l, aid, (size_t)n);
     l += (size_t)n;
     char text[96];
-    snprintf(text, sizeof text, "STORE DATA %s ISD-P %s", enable ? "enable" : "disable", j->aid);
+    snprintf(text, sizeof text, "STORE DATA %s ISD-P %s", profile_actions[act].verb, j->aid);
     int rc = add_apdu(b, a, l, "ISD-R", text, NULL);
     if (rc)
         return rc;
     s->need_cc_cipher_cntr = 1;
-    s->provisional = 1;
+    /* Enable/disable: the PoR only says the ISD-R took the command; the
+     * outcome comes with the SGP.02 notification from the new profile.
+     * Setting the fall-back attribute changes no profile state the device
+     * runs on, so its PoR is the result. */
+    s->provisional = profile_actions[act].provisional;
     snprintf(s->summary, sizeof s->summary, "switch profile: %s ISD-P %s",
-             enable ? "enable" : "disable", j->aid);
+             profile_actions[act].verb, j->aid);
     return 0;
 }
 
@@ -572,7 +597,9 @@ int ota_script_build(const struct ota_job *j, struct ota_script *s, char *err, s
                 return fail(err, errlen, -EINVAL,
                             "method: profile needs an eUICC (class uicc), not a 2G SIM");
             put_tar(s->tar, OTA_TAR_ISDR);
-            /* SGP.02 ES5 over SMS: expanded remote APDU format [M]. */
+            /* SGP.02 ES5 over SMS: expanded remote APDU format (as
+             * bagyenda/njiwa's SM-SR sends it; definite length AA, since
+             * njiwa notes SGP.11 Annex H rejects the indefinite form). */
             s->format = OTA_FMT_EXPANDED;
             rc = build_profile(&b, j);
             break;

@@ -20,10 +20,18 @@
 enum ota_job_type { OTA_JOB_NONE = 0, OTA_JOB_SWITCH, OTA_JOB_CONFIG, OTA_JOB_APDU };
 enum ota_method { OTA_METHOD_NONE = 0, OTA_METHOD_APPLET, OTA_METHOD_IMSI, OTA_METHOD_PROFILE };
 
-/* Default TARs (ETSI TS 101 220 Annex D, GSMA SGP.02). The RFM values match
- * osmocom/pysim's test comment ("SIM RFM: B00010, USIM RFM: B00011"); the
- * ISD-R value is from memory of SGP.02 and not confirmed here [M]: a job's
- * `tar` overrides every default. */
+/* Default TARs. TS 101 220 Annex D (as transcribed in P1sec/pycrate
+ * TS31111_SAT.py TAR_dict): B00000 and B00002..B0000F UICC shared file
+ * system RFM, B00001 and B00020..B0011F ADF RFM, B00010..B0001F "SIM File
+ * System" RFM, 000000 the issuer security domain (RAM); B00120..B001FF
+ * repeat the three RFM kinds, the range the expanded format uses [M: the
+ * "expanded" label was not seen]. The two RFM values below lie in the
+ * B00010..B0001F range and are the ones osmocom/pysim's tests use ("SIM RFM:
+ * B00010, USIM RFM: B00011", sysmocom cards; onomondo-uicc also starts
+ * B00010..B0001F in ADF USIM). ISD-R 000001: SGP.02 Annex H builds an ISD-P
+ * AID as A0000005591010FFFFFFFF89 | TAR | 00 (bagyenda/njiwa Eis.java), and
+ * the ISD-R AID A0000005591010FFFFFFFF8900000100 (pySim euicc.py) gives TAR
+ * 000001 by that rule. A job's `tar` overrides every default. */
 #define OTA_TAR_RFM_SIM  0xB00010u
 #define OTA_TAR_RFM_USIM 0xB00011u
 #define OTA_TAR_ISDR     0x000001u
@@ -37,7 +45,7 @@ struct ota_job {
     const char *slot;                /* switch/applet */
     const char *imsi;                /* switch/imsi, or applets whose command has {imsi} */
     const char *aid;                 /* switch/profile: ISD-P AID, hex */
-    const char *action;              /* switch/profile: enable (default) or disable */
+    const char *action;              /* switch/profile: enable (default), disable, fallback */
     const char *file;                /* config: a name (ota_ef_find) or a FID path 3F00/7F20/6F7B */
     const char *value;               /* config: content, optionally ";size=N;record=N;offset=N" */
     const char *tar;                 /* apdu: required; others: overrides the default TAR */

@@ -38,6 +38,10 @@ check "applet security enforced" 1 "kic: 25, the target demands 15" \
     "$B" script switch --method applet --applet example-slot --applet-conf conf/applets.example.conf --slot 2 --kic 25
 check "profile enable is provisional" 0 "result provisional" \
     "$B" script switch --method profile --aid A0000005591010FFFFFFFF8900001100 --response ab0780010123029000
+check "profile fallback: STORE DATA 3A05" 0 "script aa1c221a80e28800153a05124f10a0000005591010ffffffff8900001200" \
+    "$B" script switch --method profile --action fallback --aid A0000005591010FFFFFFFF8900001200
+check "profile fallback result is final" 0 "result ok" \
+    "$B" script switch --method profile --action fallback --aid A0000005591010FFFFFFFF8900001200 --response ab0780010123029000
 check "PoR failure decoded" 1 "EF_FPLMN: security status not satisfied (6982), command 4 of 4" \
     "$B" script config --file fplmn --value 23415 --response 046982
 check "readback decoded" 0 "readback EF_IMSI: 228062800000208" \

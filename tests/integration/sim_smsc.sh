@@ -112,6 +112,15 @@ ud=$("$SIM" --packet --keys "$TMP/cards.ini" --keyset ks1 --tar 000001 --cntr 3 
     --data aa1c221a80e28800153a03124f10a0000005591010ffffffff8900001100)
 client 127.0.0.1:$P --submit "447700900003:$ud" --expect 2 --wait-ms 600 >"$TMP/isdr2.out"
 ok "ISD-R: below its security level, no PoR at all" test "$(grep -c 'esm=40' "$TMP/isdr2.out")" = 0
+# --- SGP.02 Set Fall-back Attribute (3A05): 9000, the attribute moves, no notification
+ud=$("$SIM" --packet --keys "$TMP/cards.ini" --keyset ks1 --tar 000001 --cntr 4 --spi 1621 \
+    --data aa1c221a80e28800153a05124f10a0000005591010ffffffff8900001100)
+client 127.0.0.1:$P --submit "447700900003:$ud" --expect 2 --wait-ms 3000 >"$TMP/isdr3.out"
+por=$(sed -n 's/^deliver .*esm=40 .*ud=\(02710000[0-9a-f]*\).*/\1/p' "$TMP/isdr3.out")
+ok "ISD-R: STORE DATA 3A05 answered 9000" sh -c "'$SIM' --open-por --keys '$TMP/cards.ini' --keyset ks1 --tar 000001 --cntr 4 --spi 1621 $por | grep -qx 'status=00 verified=0 data=ab0780010123029000'"
+ok "ISD-R: no notification after a fall-back change" test "$(grep -c "ud=$(printf 'otasim-notify' | od -An -tx1 | tr -d ' \n')" "$TMP/isdr3.out")" = 0
+ctl 'card 8944000000000000003' >"$TMP/c3.out"
+ok "ISD-R: the fall-back attribute is on the first profile" grep -qx '8944000000000000003.fallback a0000005591010ffffffff8900001100' "$TMP/c3.out"
 
 # --- a long script: three SMs, reassembled by the card
 data=a0a40000027f20a0a40000026f60

@@ -564,9 +564,12 @@ static uint16_t applet_apdu(struct sim_card *c, const uint8_t *a, size_t len)
     return 0x9000;
 }
 
-/* STORE DATA to the ISD-R (SGP.02 §4.1 ES5 / SGP.03 §4.1.1.2): 80 E2 88 00
- * Lc 3A 03|04 L 4F L <ISD-P AID>; 3A 03 enables (and so disables the
- * enabled one), 3A 04 disables. */
+/* STORE DATA to the ISD-R (SGP.02 §4.1.1 ES5 / SGP.03 §4.1.1.2): 80 E2 88
+ * 00 Lc 3A 03|04|05 L 4F L <ISD-P AID>; 3A 03 enables (and so disables the
+ * enabled one), 3A 04 disables, 3A 05 sets the fall-back attribute (which
+ * one profile holds at a time, so it moves from the previous holder). The
+ * 3A05 tag is from SGP.02's DO list (SIMSHELL gsma.h transcription); its
+ * '4F' content and setting it twice answering 9000 are [M]. */
 static uint16_t isdr_apdu(struct sim_card *c, const uint8_t *a, size_t len, int *event)
 {
     if (len < 5 || a[1] != 0xe2)
@@ -579,8 +582,8 @@ static uint16_t isdr_apdu(struct sim_card *c, const uint8_t *a, size_t len, int 
     if (len < 5 + lc || len > 6 + lc)
         return 0x6700;
     const uint8_t *d = a + 5;
-    if (lc < 4 || d[0] != 0x3a || (d[1] != 0x03 && d[1] != 0x04) || d[2] != lc - 3 ||
-        d[3] != 0x4f || d[4] > lc - 5 || d[4] > 16 || d[4] == 0)
+    if (lc < 4 || d[0] != 0x3a || d[1] < 0x03 || d[1] > 0x05 || d[2] != lc - 3 || d[3] != 0x4f ||
+        d[4] > lc - 5 || d[4] > 16 || d[4] == 0)
         return 0x6a80; /* incorrect data */
     const uint8_t *aid = d + 5;
     unsigned alen = d[4];
@@ -595,11 +598,13 @@ static uint16_t isdr_apdu(struct sim_card *c, const uint8_t *a, size_t len, int 
             return 0x6985; /* conditions of use not satisfied: already enabled */
         c->enabled_profile = p;
         *event = 1;
-    } else {
+    } else if (d[1] == 0x04) {
         if (c->enabled_profile != p)
             return 0x6985;
         c->enabled_profile = 0;
         *event = 2;
+    } else {
+        c->fallback_profile = p; /* no profile change: no notification */
     }
     c->switches++;
     return 0x9000;

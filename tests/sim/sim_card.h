@@ -113,8 +113,9 @@ struct sim_card {
     /* Multi-IMSI applet: slots of IMSIs (digits), one active (1-based). */
     unsigned nslots, active_slot;
     char slots[SIM_MAX_SLOTS][16];
-    /* eUICC: ISD-P AIDs, one enabled (1-based, 0: none). */
-    unsigned nprofiles, enabled_profile;
+    /* eUICC: ISD-P AIDs, one enabled and at most one carrying the SGP.02
+     * fall-back attribute (1-based, 0: none). */
+    unsigned nprofiles, enabled_profile, fallback_profile;
     struct {
         uint8_t aid[16];
         uint8_t len;

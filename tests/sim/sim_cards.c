@@ -412,20 +412,28 @@ static int card_kv(struct parser *p, const char *k, char *v)
     if (strcmp(k, "profile") == 0) {
         if (c->nprofiles >= SIM_MAX_PROFILES)
             return perr(p, "more than %d profiles", SIM_MAX_PROFILES);
-        char *save = NULL, *aid = strtok_r(v, " \t", &save), *flag = strtok_r(NULL, " \t", &save);
+        char *save = NULL, *aid = strtok_r(v, " \t", &save);
         long m = aid ? hex_decode(aid, c->profiles[c->nprofiles].aid, 16) : -1;
         if (m < 5)
-            return perr(p, "profile: an ISD-P AID of 5..16 octets in hex [enabled]");
-        if (flag && strcmp(flag, "enabled") != 0)
-            return perr(p, "profile: only 'enabled' may follow the AID");
-        if (strtok_r(NULL, " \t", &save))
-            return perr(p, "profile: trailing text");
+            return perr(p, "profile: an ISD-P AID of 5..16 octets in hex [enabled] [fallback]");
         c->profiles[c->nprofiles].len = (uint8_t)m;
         c->nprofiles++;
-        if (flag) {
-            if (c->enabled_profile)
-                return perr(p, "profile: only one may be enabled");
-            c->enabled_profile = c->nprofiles;
+        for (char *flag; (flag = strtok_r(NULL, " \t", &save));) {
+            if (strcmp(flag, "enabled") == 0) {
+                if (c->enabled_profile == c->nprofiles)
+                    return perr(p, "profile: 'enabled' twice");
+                if (c->enabled_profile)
+                    return perr(p, "profile: only one may be enabled");
+                c->enabled_profile = c->nprofiles;
+            } else if (strcmp(flag, "fallback") == 0) {
+                if (c->fallback_profile == c->nprofiles)
+                    return perr(p, "profile: 'fallback' twice");
+                if (c->fallback_profile)
+                    return perr(p, "profile: only one may have the fall-back attribute");
+                c->fallback_profile = c->nprofiles;
+            } else {
+                return perr(p, "profile: only 'enabled' and 'fallback' may follow the AID");
+            }
         }
         return 0;
     }
@@ -630,6 +638,13 @@ static void dump_card(const struct sim_world *w, const struct sim_card *c, FILE 
                     hex_encode(a, c->profiles[c->enabled_profile - 1].len, hex, sizeof hex));
         } else {
             fprintf(f, "%s.profile none\n", id);
+        }
+        if (c->fallback_profile) {
+            const uint8_t *a = c->profiles[c->fallback_profile - 1].aid;
+            fprintf(f, "%s.fallback %s\n", id,
+                    hex_encode(a, c->profiles[c->fallback_profile - 1].len, hex, sizeof hex));
+        } else {
+            fprintf(f, "%s.fallback none\n", id);
         }
     }
     for (unsigned i = 0; i < c->nkeys; i++) {

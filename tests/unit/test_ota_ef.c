@@ -154,18 +154,65 @@ static void test_loci(void **state)
 static void test_smsp_acc(void **state)
 {
     (void)state;
-    /* pySim EF_SMSP vector 2 (TS 51.011 §10.5.6): SC 4915790109999 */
-    dec_eq("smsp", "e1ffffffffffffffffffffffff0891945197109099f9ffffff0000a9", "sc=+4915790109999");
+    /* pySim EF_SMSP vectors (TS 51.011 §10.5.6 / TS 31.102 §4.2.27): the
+     * indicator octet e1 = SC, PID, DCS, VP present (b2..b5 = 0), TP-DA
+     * absent (b1 = 1); VP a9 = 169 = 3 days (TS 23.040 §9.2.3.12.1). */
+    dec_eq("smsp", "e1ffffffffffffffffffffffff0891945197109099f9ffffff0000a9",
+           "sc=+4915790109999,pid=0,dcs=0,vp=3d");
+    enc_eq("smsp", "+4915790109999,pid=0,dcs=0,vp=3d", 0,
+           "e1ffffffffffffffffffffffff0891945197109099f9ffffff0000a9");
+    enc_eq("smsp", "sc=+4915790109999,vp=169,dcs=0x00,pid=0", 0,
+           "e1ffffffffffffffffffffffff0891945197109099f9ffffff0000a9");
     dec_eq(
         "smsp",
         "534d5343ffffffffffffffffffffffffe1ffffffffffffffffffffffff0891945197109099f9ffffff0000a9",
-        "sc=+4915790109999");
+        "alpha=SMSC,sc=+4915790109999,pid=0,dcs=0,vp=3d");
+    /* 44 octets in the vector: Y = 16 */
+    enc_eq(
+        "smsp", "alpha=SMSC,sc=+4915790109999,pid=0,dcs=0,vp=3d", 44,
+        "534d5343ffffffffffffffffffffffffe1ffffffffffffffffffffffff0891945197109099f9ffffff0000a9");
+    /* pySim vector 3: alpha "ENetworks" (Y = 16), SC absent, PID/DCS
+     * present, VP absent (f1); its VP octet a7 is ignored. */
+    dec_eq(
+        "smsp",
+        "454e6574776f726b73fffffffffffffff1ffffffffffffffffffffffffffffffffffffffffffffffff0000a7",
+        "alpha=ENetworks,pid=0,dcs=0");
+    /* pySim vector 4: SC only (fd), national TON. */
+    dec_eq("smsp",
+           "fffffffffffffffffffffffffffffffffffffffffffffffffdffffffffffffffffffffffff0791940321436"
+           "5f7ffffffffffffff",
+           "sc=+49301234567");
+    /* SC alone: every other parameter marked absent, octets FF. */
     enc_eq("smsp", "+4915790109999", 0, "fdffffffffffffffffffffffff0891945197109099f9ffffffffffff");
     dec_eq("smsp", "fdffffffffffffffffffffffff0891945197109099f9ffffffffffff", "sc=+4915790109999");
-    /* record with a 4-octet alpha identifier */
+    /* record with a 4-octet alpha identifier left empty */
     enc_eq("smsp", "4412", 32, "fffffffffdffffffffffffffffffffffff03814421ffffffffffffffffffffff");
+    /* TP-DA counts digits (TS 23.040 §9.1.2.5), the SC address octets. */
+    enc_eq("smsp", "+4412,da=+49123", 0,
+           "fc05919421f3ffffffffffffff03914421ffffffffffffffffffffff");
+    dec_eq("smsp", "fc05919421f3ffffffffffffff03914421ffffffffffffffffffffff",
+           "sc=+4412,da=+49123");
+    dec_eq("smsp", "ffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "none");
+    /* Validity periods: exact periods map to the relative octet. */
+    enc_eq("smsp", "1,vp=5m", 0, "edffffffffffffffffffffffff0281f1ffffffffffffffffffffff00");
+    enc_eq("smsp", "1,vp=12h", 0, "edffffffffffffffffffffffff0281f1ffffffffffffffffffffff8f");
+    enc_eq("smsp", "1,vp=13h", 0, "edffffffffffffffffffffffff0281f1ffffffffffffffffffffff91");
+    enc_eq("smsp", "1,vp=63w", 0, "edffffffffffffffffffffffff0281f1ffffffffffffffffffffffff");
+    dec_eq("smsp", "edffffffffffffffffffffffff0281f1ffffffffffffffffffffff91", "sc=1,vp=13h");
+    enc_err("smsp", "1,vp=7m", 0, "vp '7m'");
+    enc_err("smsp", "1,vp=31d", 0, "vp '31d'");
+    enc_eq("smsp", "1,vp=1w", 0,
+           "edffffffffffffffffffffffff0281f1ffffffffffffffffffffffad"); /* 7 d */
+    enc_err("smsp", "1,vp=256", 0, "vp '256'");
+    enc_err("smsp", "1,pid=300", 0, "pid '300' is not an octet");
+    enc_err("smsp", "1,foo=1", 0, "unknown parameter 'foo'");
+    enc_err("smsp", "1,2", 0, "'2' is not name=value");
+    enc_err("smsp", "1,sc=2", 0, "'sc' given twice");
+    enc_err("smsp", "1,alpha=SMSC", 0, "needs a record of 32 octets (;size=32)");
+    enc_err("smsp", "1,alpha=S_C", 32, "alpha: '_'");
     enc_err("smsp", "+49a", 0, "'a' is not a digit");
     enc_err("smsp", "+", 0, "0 digits");
+    enc_err("smsp", "123456789012345678901", 0, "21 digits");
     enc_err("smsp", "1", 20, "record length 20");
     /* pySim EF_ACC vectors (TS 31.102 §4.2.15) */
     enc_eq("acc", "0,1,3,5,15", 0, "802b");

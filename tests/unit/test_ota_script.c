@@ -322,6 +322,30 @@ static void test_switch_profile(void **state)
     assert_int_equal(ota_script_check_security(&S, 0x0621, 0x15, 0x15, err, sizeof err), -EPERM);
 }
 
+static void test_switch_profile_fallback(void **state)
+{
+    (void)state;
+    /* SGP.02 Set Fall-Back Attribute: the same STORE DATA with DO 3A 05. */
+    struct ota_job j = {.type = OTA_JOB_SWITCH,
+                        .method = OTA_METHOD_PROFILE,
+                        .aid = "A0000005591010FFFFFFFF8900001200",
+                        .action = "fallback"};
+    build_ok(&j);
+    hexeq(S.tar, 3, "000001");
+    assert_int_equal(S.format, OTA_FMT_EXPANDED);
+    hexeq(S.data, S.len, "aa1c221a80e28800153a05124f10a0000005591010ffffffff8900001200");
+    /* No profile changes state: the PoR is the result, not provisional. */
+    assert_false(S.provisional);
+    struct ota_result r;
+    result("ab0780010123029000", &r);
+    assert_true(r.ok);
+    assert_false(r.provisional);
+    char err[200];
+    assert_int_equal(ota_script_check_security(&S, 0x0221, 0x15, 0x15, err, sizeof err), -EPERM);
+    j.action = "fall-back";
+    build_err(&j, -EINVAL, "action: 'fall-back', expected enable, disable or fallback");
+}
+
 static void test_switch_profile_results(void **state)
 {
     (void)state;
@@ -595,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_switch_imsi),
         cmocka_unit_test(test_switch_profile),
         cmocka_unit_test(test_switch_profile_results),
+        cmocka_unit_test(test_switch_profile_fallback),
         cmocka_unit_test(test_applet),
         cmocka_unit_test(test_applet_profile_rejects),
         cmocka_unit_test(test_job_set_and_listing),

@@ -673,6 +673,37 @@ static void test_isdr(void **state)
                "ab07"
                "800101"
                "23026a88");
+    /* Set Fall-Back Attribute (3A 05, SGP.02 §4.1.1): the attribute moves to
+     * profile 2; no profile is enabled or disabled, so no notification. */
+    assert_int_equal(c->fallback_profile, 0);
+    R.profile_event = 0;
+    const char *fallback2 = "aa1c"
+                            "221a"
+                            "80e2880015"
+                            "3a0512"
+                            "4f10"
+                            "a0000005591010ffffffff8900001200";
+    assert_int_equal(run(1, "ks1", 0x1621, 0x35, 0x35, "000001", 7005, fallback2, d, &dl), 0);
+    assert_hex(d, dl,
+               "ab07"
+               "800101"
+               "23029000");
+    assert_int_equal(c->fallback_profile, 2);
+    assert_int_equal(c->enabled_profile, 0);
+    assert_int_equal(R.profile_event, 0);
+    /* 3A 06 is not an ES5 profile command the ISD-R takes here. */
+    const char *bad = "aa1c"
+                      "221a"
+                      "80e2880015"
+                      "3a0612"
+                      "4f10"
+                      "a0000005591010ffffffff8900001200";
+    assert_int_equal(run(1, "ks1", 0x1621, 0x35, 0x35, "000001", 7006, bad, d, &dl), 0);
+    assert_hex(d, dl,
+               "ab07"
+               "800101"
+               "23026a80");
+    assert_int_equal(c->fallback_profile, 2);
 }
 
 /* ---- transport: UDH and concatenation ---- */
