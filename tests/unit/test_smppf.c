@@ -1,0 +1,430 @@
+/* test_smppf.c — SMPP 3.4 frames: round trips of every PDU, an independent
+ * byte-for-byte vector, and each hazard of LIBSMPP34.md. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/hex.h"
+#include "codec/smppf.h"
+
+static uint8_t buf[SMPPF_PDU_MAX + 64];
+
+static struct smppf_pdu roundtrip(const struct smppf_pdu *in)
+{
+    size_t len = 0;
+    assert_int_equal(smppf_encode(in, buf, sizeof buf, &len), SMPPF_OK);
+    struct smppf_hdr h;
+    assert_int_equal(smppf_header_check(buf, len, &h), SMPPF_OK);
+    assert_int_equal(h.command_length, len);
+    assert_int_equal(h.command_id, in->hdr.command_id);
+    struct smppf_pdu out;
+    assert_int_equal(smppf_decode(buf, len, &out), SMPPF_OK);
+    assert_int_equal(out.hdr.sequence_number, in->hdr.sequence_number);
+    assert_int_equal(out.hdr.command_status, in->hdr.command_status);
+    return out;
+}
+
+static void test_bind_roundtrip(void **state)
+{
+    (void)state;
+    const uint32_t ids[] = {SMPPF_BIND_TRANSMITTER, SMPPF_BIND_RECEIVER, SMPPF_BIND_TRANSCEIVER};
+    for (size_t i = 0; i < 3; i++) {
+        struct smppf_pdu p = {.hdr = {.command_id = ids[i], .sequence_number = 7}};
+        strcpy(p.u.bind.system_id, "otagw-0123456ab"); /* 15: the limit */
+        strcpy(p.u.bind.password, "secret12");
+        strcpy(p.u.bind.system_type, "OTA");
+        p.u.bind.interface_version = 0x34;
+        p.u.bind.addr_ton = 1;
+        p.u.bind.addr_npi = 1;
+        strcpy(p.u.bind.address_range, "^49");
+        struct smppf_pdu o = roundtrip(&p);
+        assert_string_equal(o.u.bind.system_id, "otagw-0123456ab");
+        assert_string_equal(o.u.bind.password, "secret12");
+        assert_string_equal(o.u.bind.system_type, "OTA");
+        assert_string_equal(o.u.bind.address_range, "^49");
+        assert_int_equal(o.u.bind.interface_version, 0x34);
+
+        struct smppf_pdu r = {.hdr = {.command_id = ids[i] | 0x80000000u, .sequence_number = 7}};
+        strcpy(r.u.bind_resp.system_id, "SMSC");
+        r.u.bind_resp.has_sc_interface_version = 1;
+        r.u.bind_resp.sc_interface_version = 0x34;
+        o = roundtrip(&r);
+        assert_string_equal(o.u.bind_resp.system_id, "SMSC");
+        assert_true(o.u.bind_resp.has_sc_interface_version);
+        assert_int_equal(o.u.bind_resp.sc_interface_version, 0x34);
+    }
+    /* 16 characters of system_id do not fit §5.2.1's 16 octets with NUL:
+     * refused, not truncated (libsmpp34 would cut it silently). */
+    struct smppf_pdu p = {.hdr = {.command_id = SMPPF_BIND_TRANSMITTER, .sequence_number = 1}};
+    strcpy(p.u.bind.system_id, "0123456789abcde");
+    p.u.bind.interface_version = 0x34;
+    size_t len;
+    assert_int_equal(smppf_encode(&p, buf, sizeof buf, &len), SMPPF_OK);
+    p.u.bind.interface_version = 0x33;
+    assert_int_equal(smppf_encode(&p, buf, sizeof buf, &len), SMPPF_ERR_VALUE);
+}
+
+static void fill_sm(struct smppf_sm *s)
+{
+    strcpy(s->source_addr, "4930123");
+    s->source_addr_ton = 1, s->source_addr_npi = 1;
+    strcpy(s->destination_addr, "491701234567");
+    s->dest_addr_ton = 1, s->dest_addr_npi = 1;
+    s->esm_class = SMPPF_ESM_UDHI;
+    s->protocol_id = 0x7F;
+    s->data_coding = 0xF6;
+    s->registered_delivery = 1;
+    strcpy(s->validity_period, "000001000000000R");
+    s->sm_length = 140;
+    for (int i = 0; i < 140; i++)
+        s->short_message[i] = (uint8_t)(i * 7);
+}
+
+static void test_submit_deliver_roundtrip(void **state)
+{
+    (void)state;
+    struct smppf_pdu p = {.hdr = {.command_id = SMPPF_SUBMIT_SM, .sequence_number = 0x7fffffff}};
+    fill_sm(&p.u.sm);
+    p.u.sm.tlv.has_sar = 1;
+    p.u.sm.tlv.sar_msg_ref_num = 0x1234;
+    p.u.sm.tlv.sar_total_segments = 3;
+    p.u.sm.tlv.sar_segment_seqnum = 2;
+    struct smppf_pdu o = roundtrip(&p);
+    assert_string_equal(o.u.sm.destination_addr, "491701234567");
+    assert_string_equal(o.u.sm.validity_period, "000001000000000R");
+    assert_int_equal(o.u.sm.esm_class, 0x40);
+    assert_int_equal(o.u.sm.protocol_id, 0x7F);
+    assert_int_equal(o.u.sm.data_coding, 0xF6);
+    assert_int_equal(o.u.sm.sm_length, 140);
+    assert_memory_equal(o.u.sm.short_message, p.u.sm.short_message, 140);
+    assert_true(o.u.sm.tlv.has_sar);
+    assert_int_equal(o.u.sm.tlv.sar_msg_ref_num, 0x1234);
+    assert_int_equal(o.u.sm.tlv.count, 3);
+
+    /* deliver_sm receipt with the three receipt TLVs and a payload. */
+    struct smppf_pdu d = {.hdr = {.command_id = SMPPF_DELIVER_SM, .sequence_number = 9}};
+    strcpy(d.u.sm.source_addr, "491701234567");
+    d.u.sm.source_addr_ton = 1, d.u.sm.source_addr_npi = 1;
+    d.u.sm.esm_class = SMPPF_ESM_TYPE_RECEIPT;
+    d.u.sm.tlv.has_receipted_message_id = 1;
+    strcpy(d.u.sm.tlv.receipted_message_id, "0A1B");
+    d.u.sm.tlv.has_message_state = 1;
+    d.u.sm.tlv.message_state = 2;
+    d.u.sm.tlv.has_network_error_code = 1;
+    d.u.sm.tlv.network_type = 3;
+    d.u.sm.tlv.network_error = 0x0102;
+    static const uint8_t pl[] = "id:0A1B sub:001 dlvrd:001 stat:DELIVRD err:000";
+    d.u.sm.tlv.message_payload = pl;
+    d.u.sm.tlv.message_payload_len = sizeof pl - 1;
+    o = roundtrip(&d);
+    assert_true(o.u.sm.tlv.has_receipted_message_id);
+    assert_string_equal(o.u.sm.tlv.receipted_message_id, "0A1B");
+    assert_int_equal(o.u.sm.tlv.message_state, 2);
+    assert_int_equal(o.u.sm.tlv.network_type, 3);
+    assert_int_equal(o.u.sm.tlv.network_error, 0x0102);
+    assert_int_equal(o.u.sm.tlv.message_payload_len, sizeof pl - 1);
+    assert_memory_equal(o.u.sm.tlv.message_payload, pl, sizeof pl - 1);
+    assert_int_equal(o.u.sm.tlv.count, 4);
+
+    /* Both short_message and message_payload: §5.3.2.32 forbids it. */
+    d.u.sm.sm_length = 1;
+    size_t len;
+    assert_int_equal(smppf_encode(&d, buf, sizeof buf, &len), SMPPF_ERR_VALUE);
+}
+
+static void test_resp_and_empty_roundtrip(void **state)
+{
+    (void)state;
+    struct smppf_pdu p = {.hdr = {.command_id = SMPPF_SUBMIT_SM_RESP, .sequence_number = 3}};
+    strcpy(p.u.sm_resp.message_id, "0A1B2C3D");
+    struct smppf_pdu o = roundtrip(&p);
+    assert_string_equal(o.u.sm_resp.message_id, "0A1B2C3D");
+
+    p.hdr.command_id = SMPPF_DELIVER_SM_RESP;
+    o = roundtrip(&p);
+    assert_string_equal(o.u.sm_resp.message_id, ""); /* §4.6.2: unused */
+
+    const uint32_t empty[] = {SMPPF_ENQUIRE_LINK, SMPPF_ENQUIRE_LINK_RESP, SMPPF_UNBIND,
+                              SMPPF_UNBIND_RESP, SMPPF_GENERIC_NACK};
+    for (size_t i = 0; i < 5; i++) {
+        struct smppf_pdu e = {.hdr = {.command_id = empty[i], .sequence_number = 42}};
+        if (empty[i] == SMPPF_GENERIC_NACK)
+            e.hdr.command_status = SMPPF_ESME_RINVCMDID;
+        o = roundtrip(&e);
+        assert_int_equal(o.hdr.command_length, 16);
+    }
+}
+
+/* Hand-assembled from SMPP 3.4 §4.4.1, independent of both encoders. */
+static void test_submit_sm_vector(void **state)
+{
+    (void)state;
+    static const char want[] = "00000040"
+                               "00000004"
+                               "00000000"
+                               "00000002" /* header, length 64 */
+                               "00"       /* service_type "" */
+                               "0101"
+                               "313233343500" /* source 1/1 "12345" */
+                               "0101"
+                               "34393137303100"                   /* dest 1/1 "491701" */
+                               "40"                               /* esm_class UDHI */
+                               "7f"                               /* protocol_id */
+                               "00"                               /* priority */
+                               "00"                               /* schedule "" */
+                               "30303030303130303030303030303052" /* validity rel 1 day */
+                               "00"
+                               "01" /* registered_delivery */
+                               "00"
+                               "f6"
+                               "00"
+                               "04"
+                               "02700000"; /* sm_length 4, UDH 0x70 */
+    uint8_t w[128];
+    long wl = hex_decode(want, w, sizeof w);
+    assert_int_equal(wl, 64);
+    struct smppf_pdu p = {.hdr = {.command_id = SMPPF_SUBMIT_SM, .sequence_number = 2}};
+    strcpy(p.u.sm.source_addr, "12345");
+    p.u.sm.source_addr_ton = 1, p.u.sm.source_addr_npi = 1;
+    strcpy(p.u.sm.destination_addr, "491701");
+    p.u.sm.dest_addr_ton = 1, p.u.sm.dest_addr_npi = 1;
+    p.u.sm.esm_class = 0x40, p.u.sm.protocol_id = 0x7f, p.u.sm.data_coding = 0xf6;
+    strcpy(p.u.sm.validity_period, "000001000000000R");
+    p.u.sm.registered_delivery = 1;
+    p.u.sm.sm_length = 4;
+    memcpy(p.u.sm.short_message, "\x02\x70\x00\x00", 4);
+    size_t len = 0;
+    assert_int_equal(smppf_encode(&p, buf, sizeof buf, &len), SMPPF_OK);
+    assert_int_equal(len, 64);
+    assert_memory_equal(buf, w, 64);
+    struct smppf_pdu o;
+    assert_int_equal(smppf_decode(w, 64, &o), SMPPF_OK);
+    assert_int_equal(o.u.sm.sm_length, 4);
+}
+
+/* deliver_sm with n TLVs of 1 octet each (user_response_code 0x0205). */
+static size_t deliver_with_tlvs(unsigned n, uint8_t *out, size_t cap)
+{
+    struct smppf_pdu d = {.hdr = {.command_id = SMPPF_DELIVER_SM, .sequence_number = 5}};
+    strcpy(d.u.sm.source_addr, "491701234567");
+    d.u.sm.esm_class = SMPPF_ESM_TYPE_RECEIPT;
+    d.u.sm.sm_length = 10;
+    memcpy(d.u.sm.short_message, "id:1 stat:", 10);
+    size_t len = 0;
+    assert_int_equal(smppf_encode(&d, out, cap, &len), SMPPF_OK);
+    for (unsigned i = 0; i < n && len + 5 <= cap; i++) {
+        memcpy(out + len, "\x02\x05\x00\x01\x01", 5);
+        len += 5;
+    }
+    out[0] = (uint8_t)(len >> 24), out[1] = (uint8_t)(len >> 16);
+    out[2] = (uint8_t)(len >> 8), out[3] = (uint8_t)len;
+    return len;
+}
+
+/* LIBSMPP34.md: 29 or more TLVs crash smpp34_unpack. We decode up to
+ * SMPPF_TLV_MAX ourselves and refuse more; libsmpp34 never sees a TLV. */
+static void test_many_tlvs(void **state)
+{
+    (void)state;
+    struct smppf_pdu o;
+    size_t len = deliver_with_tlvs(29, buf, sizeof buf);
+    assert_int_equal(smppf_decode(buf, len, &o), SMPPF_OK);
+    assert_int_equal(o.u.sm.tlv.count, 29);
+    assert_int_equal(o.u.sm.tlv.unknown, 29);
+    len = deliver_with_tlvs(SMPPF_TLV_MAX, buf, sizeof buf);
+    assert_int_equal(smppf_decode(buf, len, &o), SMPPF_OK);
+    len = deliver_with_tlvs(SMPPF_TLV_MAX + 1, buf, sizeof buf);
+    assert_int_equal(smppf_decode(buf, len, &o), SMPPF_ERR_TLV_COUNT);
+    assert_int_equal(smppf_err_status(SMPPF_ERR_TLV_COUNT), SMPPF_ESME_RINVOPTPARSTREAM);
+    /* 1600 TLVs: still within SMPPF_PDU_MAX, refused by count. */
+    len = deliver_with_tlvs(1600, buf, sizeof buf);
+    assert_true(len > 8000);
+    assert_int_equal(smppf_decode(buf, len, &o), SMPPF_ERR_TLV_COUNT);
+    /* Thousands more do not even pass the header check (no allocation,
+     * no waiting for 40 kB): the link is closed. */
+    static uint8_t big[50000];
+    len = deliver_with_tlvs(8000, big, sizeof big);
+    struct smppf_hdr h;
+    assert_int_equal(smppf_header_check(big, len, &h), SMPPF_ERR_LEN);
+    assert_int_equal(smppf_decode(big, len, &o), SMPPF_ERR_LEN);
+}
+
+static void test_error_resp_17(void **state)
+{
+    (void)state;
+    /* ESME_RTHROTTLED with one NUL of body: libsmpp34 says "PDU length
+     * 17!=16"; the header has all we need. */
+    uint8_t p[17];
+    assert_int_equal(hex_decode("00000011800000040000005800000009"
+                                "00",
+                                p, sizeof p),
+                     17);
+    struct smppf_pdu o;
+    assert_int_equal(smppf_decode(p, 17, &o), SMPPF_OK);
+    assert_int_equal(o.hdr.command_status, SMPPF_ESME_RTHROTTLED);
+    assert_int_equal(o.hdr.sequence_number, 9);
+    assert_string_equal(o.u.sm_resp.message_id, "");
+    assert_string_equal(smppf_status_name(o.hdr.command_status), "ESME_RTHROTTLED");
+    /* The 16-octet form too. */
+    p[3] = 16;
+    assert_int_equal(smppf_decode(p, 16, &o), SMPPF_OK);
+    assert_int_equal(o.hdr.command_status, 0x58);
+    /* A successful 16-octet submit_sm_resp (no id) decodes with "". */
+    memcpy(p + 8, "\0\0\0\0", 4);
+    assert_int_equal(smppf_decode(p, 16, &o), SMPPF_OK);
+    assert_string_equal(o.u.sm_resp.message_id, "");
+}
+
+static void test_vendor_status_and_seq0(void **state)
+{
+    (void)state;
+    struct smppf_pdu o;
+    uint8_t p[32];
+    /* Vendor status 0x400 with a message_id body. */
+    assert_int_equal(hex_decode("0000001380000004000004000000000a"
+                                "61620000",
+                                p, sizeof p),
+                     20);
+    p[3] = 20;
+    assert_int_equal(smppf_decode(p, 20, &o), SMPPF_OK);
+    assert_int_equal(o.hdr.command_status, 0x400);
+    assert_string_equal(smppf_status_name(0x400), "ESME_VENDOR");
+    assert_string_equal(smppf_status_name(0x12345), "ESME_UNKNOWN");
+    /* Sequence number 0 (libsmpp34 refuses it): an SMSC's enquire_link and
+     * a successful submit_sm_resp. */
+    assert_int_equal(hex_decode("00000010000000150000000000000000", p, sizeof p), 16);
+    assert_int_equal(smppf_decode(p, 16, &o), SMPPF_OK);
+    assert_int_equal(o.hdr.command_id, SMPPF_ENQUIRE_LINK);
+    assert_int_equal(hex_decode("000000138000000400000000000000003132"
+                                "00",
+                                p, sizeof p),
+                     19);
+    assert_int_equal(smppf_decode(p, 19, &o), SMPPF_OK);
+    assert_string_equal(o.u.sm_resp.message_id, "12");
+    /* A deliver_sm whose request header carries a vendor status. */
+    size_t len = deliver_with_tlvs(0, buf, sizeof buf);
+    buf[10] = 0x04;
+    assert_int_equal(smppf_decode(buf, len, &o), SMPPF_OK);
+}
+
+static void test_unknown_cmd_and_framing(void **state)
+{
+    (void)state;
+    struct smppf_pdu o;
+    uint8_t p[32];
+    /* query_sm (0x03) is real SMPP but not ours; 0x00010200 is vendor. */
+    assert_int_equal(hex_decode("00000014000000030000000000000011"
+                                "00000000",
+                                p, sizeof p),
+                     20);
+    assert_int_equal(smppf_decode(p, 20, &o), SMPPF_ERR_CMD);
+    assert_int_equal(o.hdr.sequence_number, 0x11); /* to answer generic_nack */
+    assert_int_equal(smppf_err_status(SMPPF_ERR_CMD), SMPPF_ESME_RINVCMDID);
+    assert_string_equal(smppf_cmd_name(3), "unknown");
+    assert_string_equal(smppf_cmd_name(SMPPF_DELIVER_SM_RESP), "deliver_sm_resp");
+    /* command_length 15, 0, 0xffffffff */
+    struct smppf_hdr h;
+    assert_int_equal(hex_decode("0000000f000000150000000000000001", p, sizeof p), 16);
+    assert_int_equal(smppf_header_check(p, 16, &h), SMPPF_ERR_LEN);
+    memset(p, 0xff, 4);
+    assert_int_equal(smppf_header_check(p, 16, &h), SMPPF_ERR_LEN);
+    assert_int_equal(smppf_header_check(p, 15, &h), SMPPF_ERR_SHORT);
+    /* command_length says 20, 19 octets given. */
+    assert_int_equal(hex_decode("00000014800000040000000000000001"
+                                "313200",
+                                p, sizeof p),
+                     19);
+    assert_int_equal(smppf_decode(p, 19, &o), SMPPF_ERR_SHORT);
+}
+
+static void test_ton_npi_out_of_range(void **state)
+{
+    (void)state;
+    /* deliver_sm from a network with TON 7 and NPI 2 (not in §5.2.5/6):
+     * libsmpp34 refuses them, we keep the values and decode. */
+    struct smppf_pdu d = {.hdr = {.command_id = SMPPF_DELIVER_SM, .sequence_number = 1}};
+    strcpy(d.u.sm.source_addr, "4917");
+    d.u.sm.sm_length = 2;
+    size_t len;
+    assert_int_equal(smppf_encode(&d, buf, sizeof buf, &len), SMPPF_OK);
+    buf[16 + 1] = 7; /* source_addr_ton after service_type "" */
+    buf[16 + 2] = 2;
+    struct smppf_pdu o;
+    assert_int_equal(smppf_decode(buf, len, &o), SMPPF_OK);
+    assert_int_equal(o.u.sm.source_addr_ton, 7);
+    assert_int_equal(o.u.sm.source_addr_npi, 2);
+    assert_string_equal(o.u.sm.source_addr, "4917");
+    /* And we never build one. */
+    d.u.sm.source_addr_ton = 7;
+    assert_int_equal(smppf_encode(&d, buf, sizeof buf, &len), SMPPF_ERR_VALUE);
+}
+
+/* Every prefix and every one-octet corruption of real PDUs: an error or
+ * success, never a crash (ASan runs this). */
+static void test_truncation_and_corruption(void **state)
+{
+    (void)state;
+    static uint8_t pdu[512], cut[512 + 16];
+    struct smppf_pdu p = {.hdr = {.command_id = SMPPF_SUBMIT_SM, .sequence_number = 3}};
+    fill_sm(&p.u.sm);
+    p.u.sm.tlv.has_user_message_reference = 1;
+    size_t len;
+    assert_int_equal(smppf_encode(&p, pdu, sizeof pdu, &len), SMPPF_OK);
+    struct smppf_pdu o;
+    for (size_t l = 16; l < len; l++) {
+        memcpy(cut, pdu, l);
+        cut[0] = (uint8_t)(l >> 24), cut[1] = (uint8_t)(l >> 16);
+        cut[2] = (uint8_t)(l >> 8), cut[3] = (uint8_t)l;
+        enum smppf_err e = smppf_decode(cut, l, &o);
+        /* Only the cut right before the last TLV is itself a whole PDU. */
+        if (l == len - 6)
+            assert_int_equal(e, SMPPF_OK);
+        else
+            assert_true(e < 0);
+    }
+    for (size_t i = 16; i < len; i++) {
+        memcpy(cut, pdu, len);
+        cut[i] ^= 0xff;
+        enum smppf_err e = smppf_decode(cut, len, &o);
+        assert_true(e <= 0);
+    }
+}
+
+static void test_encode_space(void **state)
+{
+    (void)state;
+    struct smppf_pdu p = {.hdr = {.command_id = SMPPF_SUBMIT_SM, .sequence_number = 3}};
+    fill_sm(&p.u.sm);
+    size_t len, full;
+    assert_int_equal(smppf_encode(&p, buf, sizeof buf, &full), SMPPF_OK);
+    for (size_t cap = 0; cap <= full; cap++)
+        assert_int_not_equal(smppf_encode(&p, buf, cap, &len), SMPPF_OK);
+    assert_int_equal(smppf_encode(&p, buf, full + 1, &len), SMPPF_OK);
+    p.u.sm.sm_length = 254;
+    assert_int_equal(smppf_encode(&p, buf, sizeof buf, &len), SMPPF_ERR_VALUE);
+    assert_int_equal(smppf_encode_sm_resp(SMPPF_SUBMIT_SM_RESP, 0, 1, "abc", buf, 19), 0);
+    assert_int_equal(smppf_encode_sm_resp(SMPPF_SUBMIT_SM_RESP, 0, 1, "abc", buf, 20), 20);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bind_roundtrip),
+        cmocka_unit_test(test_submit_deliver_roundtrip),
+        cmocka_unit_test(test_resp_and_empty_roundtrip),
+        cmocka_unit_test(test_submit_sm_vector),
+        cmocka_unit_test(test_many_tlvs),
+        cmocka_unit_test(test_error_resp_17),
+        cmocka_unit_test(test_vendor_status_and_seq0),
+        cmocka_unit_test(test_unknown_cmd_and_framing),
+        cmocka_unit_test(test_ton_npi_out_of_range),
+        cmocka_unit_test(test_truncation_and_corruption),
+        cmocka_unit_test(test_encode_space),
+    };
+    return cmocka_run_group_tests_name("smppf", tests, NULL, NULL);
+}
