@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl/cmd_report.h"
 #include "ctl/ctl.h"
 
 static const struct {
@@ -25,6 +26,7 @@ static const struct {
      "        [--applet NAME --applet-conf FILE] [--spi HEX4 --kic HEX2 --kid HEX2]\n"
      "        [--max-sms N] [--response HEX]\n"
      "        dry run: print the command script, its C-APDUs and SM count; send nothing"},
+    {"report", cmd_report, "report [options]\n        delivery figures per country and carrier (otactl report --help)"},
 };
 
 static void usage(FILE *f)
