@@ -133,7 +133,11 @@ static EVP_CIPHER_CTX *cctx_get(int e)
         EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
         if (c == NULL)
             return NULL;
-        if (!EVP_CipherInit_ex2(c, evp_cipher[e], NULL, NULL, 1, NULL)) {
+        /* Padding off once here: it survives re-keying, and setting it per
+         * packet costs a parameter lookup (OpenSSL 3 routes it through
+         * OSSL_PARAM); a wrong padding state would show as a length error. */
+        if (!EVP_CipherInit_ex2(c, evp_cipher[e], NULL, NULL, 1, NULL) ||
+            !EVP_CIPHER_CTX_set_padding(c, 0)) {
             EVP_CIPHER_CTX_free(c);
             return NULL;
         }
@@ -185,7 +189,7 @@ static int cctx_key(EVP_CIPHER_CTX *c, const struct alg *a, const uint8_t *key, 
         memcpy(k3 + 16, key, 8);
         k = k3;
     }
-    ok = EVP_CipherInit_ex2(c, NULL, k, zero_iv, enc, NULL) && EVP_CIPHER_CTX_set_padding(c, 0);
+    ok = EVP_CipherInit_ex2(c, NULL, k, zero_iv, enc, NULL);
     if (a->expand)
         OPENSSL_cleanse(k3, sizeof k3);
     return ok;
@@ -193,25 +197,40 @@ static int cctx_key(EVP_CIPHER_CTX *c, const struct alg *a, const uint8_t *key, 
 
 /* ---- primitives --------------------------------------------------------- */
 
-/* CRC-16/X-25: ISO/IEC 13239 FCS, reflected 0x1021, init FFFF, xorout FFFF. */
+/* CRC-16/X-25: ISO/IEC 13239 FCS, reflected 0x1021, init FFFF, xorout FFFF.
+ * CRC-32: ISO/IEC 13239 32-bit FCS (the zlib/Ethernet CRC), reflected
+ * 0x04C11DB7, init and xorout FFFFFFFF. Byte-wise tables, built once. */
+static uint16_t crc16_tab[256];
+static uint32_t crc32_tab[256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_tables(void)
+{
+    for (unsigned i = 0; i < 256; i++) {
+        uint16_t c16 = (uint16_t)i;
+        uint32_t c32 = i;
+        for (int b = 0; b < 8; b++) {
+            c16 = (c16 & 1) ? (uint16_t)((c16 >> 1) ^ 0x8408) : (uint16_t)(c16 >> 1);
+            c32 = (c32 & 1) ? (c32 >> 1) ^ 0xEDB88320u : c32 >> 1;
+        }
+        crc16_tab[i] = c16;
+        crc32_tab[i] = c32;
+    }
+}
+
 static uint16_t crc16_upd(uint16_t crc, const uint8_t *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        crc ^= d[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0x8408) : (uint16_t)(crc >> 1);
-    }
+    (void)pthread_once(&crc_once, crc_tables);
+    for (size_t i = 0; i < n; i++)
+        crc = (uint16_t)((crc >> 8) ^ crc16_tab[(crc ^ d[i]) & 0xFF]);
     return crc;
 }
 
-/* CRC-32: ISO/IEC 13239 32-bit FCS (the zlib/Ethernet CRC). */
 static uint32_t crc32_upd(uint32_t crc, const uint8_t *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        crc ^= d[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-    }
+    (void)pthread_once(&crc_once, crc_tables);
+    for (size_t i = 0; i < n; i++)
+        crc = (crc >> 8) ^ crc32_tab[(crc ^ d[i]) & 0xFF];
     return crc;
 }
 

@@ -29,8 +29,10 @@
 #define UDH_IEI_CPI      0x70 /* command packet follows */
 #define UDH_IEI_RPI      0x71 /* response packet follows */
 
-#define UDH_TPUD_MAX   140 /* octets of TP-UD in one SM, UDH included */
-#define UDH_SINGLE_MAX 137 /* 140 - "02 70 00" */
+#define UDH_TPUD_MAX 140 /* octets of TP-UD in one SM, UDH included */
+/* 140 - "02 70 00". pySim allows 140 octets of packet in one SM; TS 23.040
+ * §9.2.3.24 counts the UDH inside the 140-octet TP-UD, and so do we. */
+#define UDH_SINGLE_MAX 137
 /* 8-bit reference: first SM "07 00 03 rr nn 01 70 00" then 132 octets, later
  * SMs "05 00 03 rr nn ii" then 134 octets. 16-bit reference: one more octet
  * of UDH each (131 / 133). */

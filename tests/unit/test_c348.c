@@ -218,6 +218,16 @@ static void test_primitive_kats(void **state)
     assert_int_equal(hex_decode("070a16b46b4d4144f79bdd9dd04a287c", want, 16), 16);
     assert_int_equal(c348_integrity(C348_SPI1_CC, 0x02, key, 16, msg, 16, out), 8);
     assert_memory_equal(out, want, 8);
+    /* RFC 4493 examples 3 (40 octets: last block partial) and 4 (64). */
+    uint8_t m4[64];
+    assert_int_equal(hex_decode("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+                                "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+                                m4, sizeof m4),
+                     64);
+    assert_int_equal(c348_integrity(C348_SPI1_CC, 0x02, key, 16, m4, 40, out), 8);
+    assert_memory_equal(out, "\xdf\xa6\x67\x47\xde\x9a\xe6\x30", 8);
+    assert_int_equal(c348_integrity(C348_SPI1_CC, 0x02, key, 16, m4, 64, out), 8);
+    assert_memory_equal(out, "\x51\xf0\xbe\xbf\x7e\x3b\x9d\x92", 8);
     /* RFC 4493 example 1 (empty message) goes through the same path. */
     assert_int_equal(hex_decode("bb1d6929e95937287fa37d129b756746", want, 16), 16);
     assert_int_equal(c348_integrity(C348_SPI1_CC, 0x02, key, 16, msg, 0, out), 8);
