@@ -26,7 +26,8 @@ static const struct {
      "        [--applet NAME --applet-conf FILE] [--spi HEX4 --kic HEX2 --kid HEX2]\n"
      "        [--max-sms N] [--response HEX]\n"
      "        dry run: print the command script, its C-APDUs and SM count; send nothing"},
-    {"report", cmd_report, "report [options]\n        delivery figures per country and carrier (otactl report --help)"},
+    {"report", cmd_report,
+     "report [options]\n        delivery figures per country and carrier (otactl report --help)"},
 };
 
 static void usage(FILE *f)
