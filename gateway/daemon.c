@@ -810,11 +810,13 @@ static void on_link_state(void *owner, const char *carrier, unsigned bind, enum 
     int lvl = to == GW_BIND_BOUND || from == GW_BIND_BOUND ? GW_LOG_NOTICE : GW_LOG_INFO;
     GW_LOG(lvl, "bind", obj, "%s -> %s%s%s", gw_bind_state_name(from), gw_bind_state_name(to),
            reason && *reason ? ": " : "", reason ? reason : "");
-    unsigned cid = metric_carrier(d, carrier);
-    if (d->metrics && (to == GW_BIND_BOUND || from == GW_BIND_BOUND))
-        gw_metrics_set_bind_up(d->metrics, cid, bind, to == GW_BIND_BOUND);
+    /* bind.c numbers binds from 1, the registry from 0; a tx+rx pair is one
+     * bind there, counted up by its transmitter. */
+    unsigned cid = metric_carrier(d, carrier), bi = bind ? bind - 1 : 0;
+    if (d->metrics && role != GW_ROLE_RX && (to == GW_BIND_BOUND || from == GW_BIND_BOUND))
+        gw_metrics_set_bind_up(d->metrics, cid, bi, to == GW_BIND_BOUND);
     if (d->metrics && from == GW_BIND_BOUND && to == GW_BIND_DISCONNECTED)
-        gw_metrics_reconnect(d->metrics, cid, bind);
+        gw_metrics_reconnect(d->metrics, cid, bi);
     if (to == GW_BIND_BOUND)
         take_jobs(d, "a carrier is bound");
 }

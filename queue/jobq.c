@@ -964,6 +964,13 @@ static void retry_item(struct jobq *q, redisReply *e)
     struct jobq_kv kv[JOBQ_FIELDS_MAX];
     size_t n = 0;
     const char *keyset = "", *cls = "", *deadline = "0";
+    /* The record also holds the TAR op_submitted/op_unknown stored for
+     * correlation: a job field only for type=apdu (the validator refuses it
+     * elsewhere), so it is not fed back for the other types. */
+    int is_apdu = 0;
+    for (size_t i = 0; i + 1 < h->elements; i += 2)
+        if (strcmp(h->element[i]->str, "type") == 0 && strcmp(h->element[i + 1]->str, "apdu") == 0)
+            is_apdu = 1;
     for (size_t i = 0; i + 1 < h->elements; i += 2) {
         const char *k = h->element[i]->str;
         size_t kl = h->element[i]->len;
@@ -974,6 +981,8 @@ static void retry_item(struct jobq *q, redisReply *e)
             deadline = v;
         if (strcmp(k, "keyset") == 0)
             keyset = v;
+        if (!is_apdu && strcmp(k, "tar") == 0)
+            continue;
         if (jobq_field_known(k, kl) && n < JOBQ_FIELDS_MAX)
             kv[n++] = (struct jobq_kv){k, kl, v, h->element[i + 1]->len};
     }
