@@ -43,6 +43,7 @@
 #define FLUSH_S          3.0     /* after a drain timeout: time left for Redis */
 #define START_GRACE_S    10.0    /* take jobs once a carrier is bound, or after this */
 #define POR_MAP_EXTRA_MS 3600000 /* porix outlives the deadline like jobq's por map */
+#define POR_ASK_MAX      10      /* jobq_por "unknown": asked again for ~ 25 s */
 
 /* One job on its way to the SMSC: from gw_link_submit of its first SM to
  * the answer of its last. The links hold a pointer to it (gw_sm.ctx) until
@@ -71,6 +72,14 @@ struct porctx {
     char tar[7];
     size_t len;
     uint8_t tpud[C348_POR_UDH + UDH_PAYLOAD_MAX];
+    /* Once opened: what goes to jobq_por, kept to ask again when the PoR
+     * overtook its submit_sm_resp (see on_por_done). */
+    uint64_t cntr;
+    uint8_t status;
+    size_t data_len;
+    uint8_t data[512];
+    unsigned asked;
+    ev_timer again;
 };
 
 /* A receipt on its way to jobq (a second key is tried when the first finds
@@ -619,21 +628,52 @@ static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *ca
 
 /* ---- 3. Proofs of Receipt ----------------------------------------------------- */
 
+static void por_send(struct porctx *c);
+
+static void on_por_again(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    por_send(w->data);
+}
+
 static void on_por_done(void *cbud, int err, const char *result, const char *job)
 {
     struct porctx *c = cbud;
     struct gw_daemon *d = c->d;
     char obj[160], m[32];
-    snprintf(obj, sizeof obj, "msisdn=%s tar=%s%s%s", mask(c->msisdn, m, sizeof m), c->tar,
-             job && *job ? " job=" : "", job && *job ? job : "");
+    snprintf(obj, sizeof obj, "msisdn=%s tar=%s cntr=%llu%s%s", mask(c->msisdn, m, sizeof m),
+             c->tar, (unsigned long long)c->cntr, job && *job ? " job=" : "",
+             job && *job ? job : "");
+    /* "unknown": no job is mapped to (msisdn, tar, cntr) yet. A PoR can
+     * overtake its own submit_sm_resp (the map is written when the SMSC
+     * answers, or at the response timeout as an unknown outcome), so ask
+     * again for a while before giving it up. */
+    int unknown = !err && !strcmp(result, "unknown");
+    if (unknown && c->asked < POR_ASK_MAX && !d->stopping) {
+        double delay = 0.25 * (double)(1u << (c->asked < 5 ? c->asked : 5));
+        GW_LOG(GW_LOG_DEBUG, "por", obj, "no job for it yet; asking again in %.2f s", delay);
+        ev_timer_set(&c->again, delay, 0);
+        ev_timer_start(d->loop, &c->again);
+        return;
+    }
     if (err)
         GW_LOG(GW_LOG_WARNING, "por", obj, "not recorded: %s", strerror(-err));
     else
-        GW_LOG(GW_LOG_INFO, "por", obj, "-> %s", result);
+        GW_LOG(unknown ? GW_LOG_WARNING : GW_LOG_INFO, "por", obj, "-> %s%s", result,
+               unknown ? " (no job was sent with this counter)" : "");
     if (!err)
         count_final(d, c->carrier, NULL, result);
     d->calls--;
     free(c);
+}
+
+static void por_send(struct porctx *c)
+{
+    c->asked++;
+    int rc = jobq_por(c->d->q, c->msisdn, c->tar, c->cntr, c->status, c->data, c->data_len,
+                      on_por_done, c);
+    if (rc != 0)
+        on_por_done(c, rc, "", "");
 }
 
 /* Opens the PoR with keyset ks; 0 or a negative enum c348_err. */
@@ -725,13 +765,12 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
     GW_LOG(GW_LOG_INFO, "por", obj, "PoR %s (%02X), cntr %llu, keyset %s%s, %zu octet(s) of data",
            c348_status_name(por.status), por.status, (unsigned long long)cntr, ks->name,
            por.verified ? "" : " (unsecured)", por.data_len);
-    int rc =
-        jobq_por(d->q, c->msisdn, c->tar, cntr, por.status, por.data, por.data_len, on_por_done, c);
-    if (rc != 0) {
-        GW_LOG(GW_LOG_WARNING, "por", obj, "not recorded: %s", strerror(-rc));
-        d->calls--;
-        free(c);
-    }
+    c->cntr = cntr;
+    c->status = por.status;
+    c->data_len = por.data_len < sizeof c->data ? por.data_len : sizeof c->data;
+    memcpy(c->data, por.data, c->data_len);
+    OPENSSL_cleanse(d->porbuf, sizeof d->porbuf);
+    por_send(c);
 }
 
 static void por_start(struct gw_daemon *d, const char *msisdn, const char *carrier,
@@ -751,6 +790,8 @@ static void por_start(struct gw_daemon *d, const char *msisdn, const char *carri
         return;
     }
     c->d = d;
+    ev_init(&c->again, on_por_again);
+    c->again.data = c;
     snprintf(c->msisdn, sizeof c->msisdn, "%s", msisdn[0] == '+' ? msisdn + 1 : msisdn);
     snprintf(c->carrier, sizeof c->carrier, "%s", carrier);
     tar_hex(pkt + 3, c->tar);

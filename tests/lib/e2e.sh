@@ -17,6 +17,7 @@
 #   E2E_GW_CONF_EXTRA text appended to the generated otagw.conf
 #   E2E_CARDS_EXTRA   text appended to the generated card file
 #   E2E_METRICS=1     start /metrics on a free port (E2E_METRICS_PORT)
+#   E2E_WINDOW        the carrier's window (default 10)
 # Exposes REDIS_PORT, SIM_PORT, SIM_CTL, E2E_CONF, otagw's log
 # ($TMP/otagw.log) and otasim's ($TMP/otasim.log).
 
@@ -161,7 +162,7 @@ password = secret
 bind = trx
 binds = 1
 source_addr = 447700900999
-window = 10
+window = ${E2E_WINDOW:-10}
 response_timeout = 5s
 reconnect_min = 100ms
 reconnect_max = 1s
