@@ -749,6 +749,15 @@ int c348_por_wanted(uint16_t spi, uint8_t status)
     }
 }
 
+/* Statuses a card may send unsecured (see c348_por_open). All are
+ * failures: an unverified PoR never reports success. */
+static int por_unsecured_failure(uint8_t st)
+{
+    return st == C348_ST_RC_CC_DS_FAILED || st == C348_ST_CIPHERING_ERROR ||
+           st == C348_ST_SECURITY_ERROR || st == C348_ST_TAR_UNKNOWN ||
+           st == C348_ST_INSUFFICIENT_SECURITY;
+}
+
 #define POR_HDR 16 /* 02 71 00 RPL(2) RHL TAR(3) CNTR(5) PCNTR RSC */
 
 int c348_por_build(const struct c348_params *p, uint8_t status, const uint8_t *data,
@@ -810,7 +819,7 @@ int c348_por_open(const struct c348_params *p, const uint8_t *tpud, size_t len, 
     struct plan pl;
     size_t rpl, rhl, body;
     uint8_t cc[C348_CC_MAX];
-    int rc;
+    int rc, unsecured_failure = 0;
 
     if (p == NULL || tpud == NULL || buf == NULL || out == NULL)
         return C348_ERR_ARG;
@@ -835,12 +844,19 @@ int c348_por_open(const struct c348_params *p, const uint8_t *tpud, size_t len, 
         return rc;
     memcpy(buf, tpud, len);
 
-    if (rhl == 10 && (pl.cclen != 0 || pl.cipher != NULL) && buf[15] == C348_ST_SECURITY_ERROR &&
+    if (rhl == 10 && (pl.cclen != 0 || pl.cipher != NULL) && por_unsecured_failure(buf[15]) &&
         buf[14] == 0 && len == POR_HDR) {
-        /* TS 102 225 §5.2: "unidentified security error" comes unsecured.
-         * It is accepted as what it is, a failure, and marked unverified. */
+        /* TS 102 225 §5.2: "unidentified security error" comes unsecured,
+         * and cards answer the other failures found before the keys were
+         * proven (RC/CC failed, ciphering error, TAR unknown, insufficient
+         * security level) the same way: they cannot secure an answer with
+         * keys they could not confirm. Such a PoR is accepted as what it
+         * is, a failure, and marked unverified; an unsecured PoR can never
+         * make a job succeed, and its CNTR (zero when the command's was
+         * ciphered) is not checked. */
         memset(&pl, 0, sizeof pl);
         pl.block = 1;
+        unsecured_failure = 1;
     } else if (rhl != 10 + pl.cclen) {
         return C348_ERR_LENGTH;
     }
@@ -868,7 +884,8 @@ int c348_por_open(const struct c348_params *p, const uint8_t *tpud, size_t len, 
     out->status = buf[15];
     out->data = buf + POR_HDR + pl.cclen;
     out->data_len = body - out->pcntr;
-    if (check_cmd && (memcmp(out->tar, p->tar, 3) != 0 || out->cntr != p->cntr))
+    if (check_cmd &&
+        (memcmp(out->tar, p->tar, 3) != 0 || (!unsecured_failure && out->cntr != p->cntr)))
         return C348_ERR_MISMATCH;
     return 0;
 }

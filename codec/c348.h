@@ -209,8 +209,10 @@ struct c348_por {
  * reassembled by udh_reasm_add with 02 71 00 put in front), for the command
  * sent with p (spi/kic/kid/keys; p->tar and p->cntr are the command's). Checks
  * lengths, deciphers, verifies RC/CC and, when check_cmd is non-zero, that TAR
- * and CNTR equal p's. A status 06 PoR is accepted unsecured as the spec
- * allows. A PoR that fails any check is an error, never partly trusted.
+ * and CNTR equal p's. A failure PoR a card could not secure (status 01,
+ * 05, 06, 09, 0A; see c348.c) is accepted with verified = 0, its CNTR
+ * unchecked (the spec says so for 06; cards answer the others alike); an
+ * unverified PoR is never a success. A PoR that fails any check is an error, never partly trusted.
  * Returns 0 or a negative enum c348_err. */
 __attribute__((warn_unused_result)) int c348_por_open(const struct c348_params *p,
                                                       const uint8_t *tpud, size_t len,

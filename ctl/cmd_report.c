@@ -1,11 +1,12 @@
 /* cmd_report.c — `otactl report`: delivery figures per country and carrier
  * from the shared event stream, for people (table, HTML) and scripts (JSON,
- * CSV). The engine is queue/report.c; the layouts are ctl/report_*.c.
+ * CSV). The engine is queue/report.c; the layouts are ctl/report_*.c; the
+ * exit statuses are ctl.h's.
  *
  *   otactl report [--since DURATION|all] [--by country|carrier|country,carrier]
  *                 [--format table|json|csv] [--html FILE]
  *                 [--redis HOST:PORT | -c FILE] [--stream NAME] [--page N] */
-#include "ctl/cmd_report.h"
+#include "ctl/ctl.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -25,7 +26,9 @@ struct opts {
     const char *html;
     char host[256];
     int port;
+    char user[64];
     char password[128];
+    unsigned db;
     char stream[64];
     unsigned page;
 };
@@ -45,7 +48,8 @@ static void usage(FILE *f)
           f);
 }
 
-/* [redis] host, port, password, stream_events from the daemon's config: the
+/* [redis] host, port, user, password, db, stream_events from the daemon's
+ * config: the
  * report reads the same Redis the gateways write. Other sections are the
  * daemon's business and are not checked here. */
 static int conf_key(void *user, const char *section, const char *name, const char *value)
@@ -57,8 +61,12 @@ static int conf_key(void *user, const char *section, const char *name, const cha
         snprintf(o->host, sizeof o->host, "%s", value);
     else if (strcmp(name, "port") == 0)
         o->port = atoi(value);
+    else if (strcmp(name, "user") == 0)
+        snprintf(o->user, sizeof o->user, "%s", value);
     else if (strcmp(name, "password") == 0)
         snprintf(o->password, sizeof o->password, "%s", value);
+    else if (strcmp(name, "db") == 0)
+        o->db = (unsigned)strtoul(value, NULL, 10);
     else if (strcmp(name, "stream_events") == 0)
         snprintf(o->stream, sizeof o->stream, "%s", value);
     return 1;
@@ -194,7 +202,7 @@ int cmd_report(int argc, char **argv)
     snprintf(o.stream, sizeof o.stream, "ota:events");
     int rc = parse_args(&o, argc, argv);
     if (rc != 0)
-        return rc > 0 ? 0 : 2;
+        return rc > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
 
     int64_t since = 0;
     if (strcmp(o.since, "all") != 0)
@@ -202,14 +210,20 @@ int cmd_report(int argc, char **argv)
     struct jobq_report *r = jobq_report_new();
     if (!r) {
         fprintf(stderr, "otactl report: out of memory\n");
-        return 1;
+        return CTL_EXIT_FAIL;
     }
     char err[512];
-    if (jobq_report_load(r, o.host, o.port, o.password, o.stream, since, o.page, err, sizeof err) !=
-        0) {
+    struct jobq_report_src src = {.host = o.host,
+                                  .port = o.port,
+                                  .user = o.user,
+                                  .password = o.password,
+                                  .db = o.db,
+                                  .stream = o.stream,
+                                  .page = o.page};
+    if (jobq_report_load(r, &src, since, err, sizeof err) != 0) {
         fprintf(stderr, "otactl report: %s\n", err);
         jobq_report_free(r);
-        return 1;
+        return CTL_EXIT_FAIL;
     }
     if (jobq_report_skipped(r))
         fprintf(stderr, "otactl report: %llu malformed events skipped\n",
@@ -219,10 +233,10 @@ int cmd_report(int argc, char **argv)
     rc = 0;
     if (jobq_report_summarize(r, o.html ? JOBQ_BY_COUNTRY : o.by, &s) != 0) {
         fprintf(stderr, "otactl report: out of memory\n");
-        rc = 1;
+        rc = CTL_EXIT_FAIL;
     } else if (o.html) {
         if (write_html(o.html, r, s, &m) != 0)
-            rc = 1;
+            rc = CTL_EXIT_FAIL;
         else if (!o.format_given)
             printf("wrote %s: %llu jobs from %llu events\n", o.html,
                    (unsigned long long)s->total.jobs, (unsigned long long)s->events);
@@ -234,7 +248,7 @@ int cmd_report(int argc, char **argv)
             if (jobq_report_summarize(r, o.by, &s) != 0) {
                 fprintf(stderr, "otactl report: out of memory\n");
                 jobq_report_free(r);
-                return 1;
+                return CTL_EXIT_FAIL;
             }
         }
         if (o.format == F_JSON)
@@ -244,7 +258,7 @@ int cmd_report(int argc, char **argv)
         else
             ctl_report_table(stdout, s, &m);
         if (fflush(stdout) != 0)
-            rc = 1;
+            rc = CTL_EXIT_FAIL;
     }
     jobq_summary_free(s);
     jobq_report_free(r);

@@ -18,6 +18,7 @@ enum { CTL_EXIT_OK = 0, CTL_EXIT_FAIL = 1, CTL_EXIT_USAGE = 2 };
 int cmd_packet(int argc, char **argv);
 int cmd_por(int argc, char **argv);
 int cmd_script(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* One "--name VALUE" option (or "--name=VALUE"; flags take no value). */
 struct ctl_opt {

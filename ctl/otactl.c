@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl/cmd_report.h"
 #include "ctl/ctl.h"
 
 static const struct {
@@ -27,7 +26,9 @@ static const struct {
      "        [--max-sms N] [--response HEX]\n"
      "        dry run: print the command script, its C-APDUs and SM count; send nothing"},
     {"report", cmd_report,
-     "report [options]\n        delivery figures per country and carrier (otactl report --help)"},
+     "report [--since DURATION|all] [--by country|carrier|country,carrier]\n"
+     "           [--format table|json|csv] [--html FILE] [--redis HOST:PORT | -c FILE]\n"
+     "        delivered/confirmed shares, failure mix and stage latencies per group"},
 };
 
 static void usage(FILE *f)

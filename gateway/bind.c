@@ -35,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "codec/smppf.h"
+#include "gateway/log.h"
 
 #define IN_CAP         (4 * SMPPF_PDU_MAX)
 #define OUT_CAP        (256 * 1024)
@@ -43,18 +44,17 @@
 #define SEQ_MAX        0x7FFFFFFFu /* §5.1.4: 0x00000001 .. 0x7FFFFFFF */
 #define THROTTLE_MIN_S 0.1         /* first pause after ESME_RTHROTTLED */
 #define THROTTLE_MAX_S 5.0
-#define STABLE_BOUND_S 10.0
+#define STABLE_BOUND_S 10.0 /* bound this long: the back-off starts over */
 /* The send log's window is this much over one second, for the jitter
  * between our clock and the SMSC's reading of the wire. */
-#define TPS_MARGIN_S 0.003 /* bound this long: the back-off starts over */
+#define TPS_MARGIN_S 0.004
 
-/* ---- logging shim (gateway/log.h replaces it when merged) ---------------- */
-
-static int log_level = 6;
+/* ---- logging (gateway/log.h, subsystem "bind") --------------------------- */
 
 void gw_link_log_level(int level)
 {
-    log_level = level;
+    struct gw_log_opts o = {.level = level};
+    gw_log_setup(&o);
 }
 
 struct gw_bind;
@@ -143,34 +143,34 @@ struct gw_link {
 
 /* ---- logging ------------------------------------------------------------- */
 
+/* Level checked before formatting; the identity as log.h's key=value pairs. */
 static void blog(const struct gw_bind *b, int level, const char *fmt, ...)
 {
-    if (level > log_level)
+    if (level > gw_log_level)
         return;
-    static const char *const lv[] = {"emerg",   "alert",  "crit", "err",
-                                     "warning", "notice", "info", "debug"};
-    char msg[512];
+    char msg[512], obj[96];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "otagw smpp %s [carrier=%s bind=%u %s] %s\n", lv[level & 7], b->l->conf.name,
-            b->num, gw_bind_role_name(b->role), msg);
+    snprintf(obj, sizeof obj, "carrier=%s bind=%u role=%s", b->l->conf.name, b->num,
+             gw_bind_role_name(b->role));
+    gw_log_write(level, "bind", obj, "%s", msg);
 }
 
 static void llog(const struct gw_link *l, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void llog(const struct gw_link *l, int level, const char *fmt, ...)
 {
-    if (level > log_level)
+    if (level > gw_log_level)
         return;
-    char msg[512];
+    char msg[512], obj[64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "otagw smpp %s [carrier=%s] %s\n", level <= 3 ? "err" : "info", l->conf.name,
-            msg);
+    snprintf(obj, sizeof obj, "carrier=%s", l->conf.name);
+    gw_log_write(level, "bind", obj, "%s", msg);
 }
 
 /* ---- state table ---------------------------------------------------------- */
@@ -1389,23 +1389,23 @@ static SSL_CTX *tls_ctx(const struct gw_carrier *c)
         int ok = c->tls_ca[0] ? SSL_CTX_load_verify_locations(ctx, c->tls_ca, NULL)
                               : SSL_CTX_set_default_verify_paths(ctx);
         if (ok != 1) {
-            fprintf(stderr, "otagw smpp err [carrier=%s] TLS CA %s: %s\n", c->name,
-                    c->tls_ca[0] ? c->tls_ca : "(system)", ssl_reason(eb, sizeof eb));
+            GW_LOG(GW_LOG_ERR, "bind", "", "carrier %s: TLS CA %s: %s", c->name,
+                   c->tls_ca[0] ? c->tls_ca : "(system)", ssl_reason(eb, sizeof eb));
             SSL_CTX_free(ctx);
             return NULL;
         }
     } else {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-        fprintf(stderr, "otagw smpp warning [carrier=%s] tls_verify=0: SMSC not authenticated\n",
-                c->name);
+        GW_LOG(GW_LOG_WARNING, "bind", "", "carrier %s: tls_verify=0: SMSC not authenticated",
+               c->name);
     }
     if (c->tls_cert[0]) {
         if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1 ||
             SSL_CTX_use_PrivateKey_file(ctx, c->tls_key[0] ? c->tls_key : c->tls_cert,
                                         SSL_FILETYPE_PEM) != 1 ||
             SSL_CTX_check_private_key(ctx) != 1) {
-            fprintf(stderr, "otagw smpp err [carrier=%s] TLS client certificate: %s\n", c->name,
-                    ssl_reason(eb, sizeof eb));
+            GW_LOG(GW_LOG_ERR, "bind", "", "carrier %s: TLS client certificate: %s", c->name,
+                   ssl_reason(eb, sizeof eb));
             SSL_CTX_free(ctx);
             return NULL;
         }
@@ -1450,7 +1450,7 @@ struct gw_link *gw_link_new(struct ev_loop *loop, const struct gw_carrier *conf,
     l->binds = calloc(l->nbinds, sizeof *l->binds);
     if (conf->tps) {
         /* Paced to fill exactly the log's window: the rate stays within
-         * TPS_MARGIN_S (0.3%) under tps and the log rarely has to step in. */
+         * TPS_MARGIN_S (0.4%) under tps and the log rarely has to step in. */
         l->interval = (1.0 + TPS_MARGIN_S) / conf->tps;
         l->catchup = 10 * l->interval < 0.05 ? 10 * l->interval : 0.05;
         l->logcap = conf->tps;

@@ -156,9 +156,9 @@ const char *gw_link_name(const struct gw_link *l);
 /* 1 when at least one bind can submit now. */
 int gw_link_can_send(const struct gw_link *l);
 
-/* Log threshold of the links' messages (syslog levels, 3 err .. 7 debug;
- * default 6). Until gateway/log.h is merged the links write to stderr with
- * "[carrier=x bind=2 trx]" prefixes. */
+/* Shorthand for tests and benches: gw_log_setup() with this level and
+ * defaults otherwise. The daemon calls gw_log_setup itself. Links log
+ * through gateway/log.h, subsystem "bind", "carrier=x bind=2 role=trx". */
 void gw_link_log_level(int level);
 
 const char *gw_bind_state_name(enum gw_bind_state s);

@@ -659,11 +659,15 @@ static int fold_entry(struct jobq_report *r, const redisReply *e, uint64_t *ms, 
         (int64_t)*ms);
 }
 
-int jobq_report_load(struct jobq_report *r, const char *host, int port, const char *password,
-                     const char *stream, int64_t since_ms, unsigned page, char *err, size_t errlen)
+int jobq_report_load(struct jobq_report *r, const struct jobq_report_src *src, int64_t since_ms,
+                     char *err, size_t errlen)
 {
+    const char *host = src->host, *stream = src->stream;
+    int port = src->port;
+    unsigned page = src->page;
     struct timeval tv = {5, 0};
-    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    redisContext *c = host[0] == '/' ? redisConnectUnixWithTimeout(host, tv)
+                                     : redisConnectWithTimeout(host, port, tv);
     int rc = 0;
     if (!c || c->err) {
         snprintf(err, errlen, "redis %s:%d: %s", host, port, c ? c->errstr : "out of memory");
@@ -672,10 +676,17 @@ int jobq_report_load(struct jobq_report *r, const char *host, int port, const ch
     }
     (void)redisSetTimeout(c, (struct timeval){30, 0});
     redisReply *rep;
-    if (password && *password) {
-        rep = redisCommand(c, "AUTH %s", password);
+    for (int step = 0; step < 2; step++) {
+        if (step == 0 && src->password && *src->password)
+            rep = src->user && *src->user ? redisCommand(c, "AUTH %s %s", src->user, src->password)
+                                          : redisCommand(c, "AUTH %s", src->password);
+        else if (step == 1 && src->db)
+            rep = redisCommand(c, "SELECT %u", src->db);
+        else
+            continue;
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
-            snprintf(err, errlen, "redis %s:%d: AUTH: %s", host, port, rep ? rep->str : c->errstr);
+            snprintf(err, errlen, "redis %s:%d: %s: %s", host, port, step ? "SELECT" : "AUTH",
+                     rep ? rep->str : c->errstr);
             freeReplyObject(rep);
             redisFree(c);
             return -EACCES;

@@ -88,15 +88,25 @@ __attribute__((warn_unused_result)) int jobq_report_add(struct jobq_report *r, c
 /* Events skipped as malformed so far. */
 uint64_t jobq_report_skipped(const struct jobq_report *r);
 
-/* Reads stream (e.g. "ota:events") from Redis at host:port, entries from
- * since_ms (0 = the whole stream), in pages of `page` (COUNT; 0 = 10000),
- * and folds each in. password may be NULL. On error returns -errno
- * (-ECONNREFUSED, -EPROTO for an unexpected reply, -EACCES for AUTH) and
- * writes one line into err. */
-__attribute__((warn_unused_result)) int jobq_report_load(struct jobq_report *r, const char *host,
-                                                         int port, const char *password,
-                                                         const char *stream, int64_t since_ms,
-                                                         unsigned page, char *err, size_t errlen);
+/* Where the events are. */
+struct jobq_report_src {
+    const char *host; /* a path starting with '/' = unix socket */
+    int port;
+    const char *user;     /* ACL user, or NULL: AUTH with the password only */
+    const char *password; /* NULL or "" = no AUTH */
+    unsigned db;          /* SELECT */
+    const char *stream;   /* e.g. "ota:events" */
+    unsigned page;        /* XRANGE COUNT; 0 = 10000 */
+};
+
+/* Reads the stream's entries from since_ms (0 = the whole stream) in pages
+ * and folds each in. On error returns -errno (-ECONNREFUSED, -EACCES for
+ * AUTH or SELECT, -EPROTO for an unexpected reply, -EIO) and writes one line
+ * into err. */
+__attribute__((warn_unused_result)) int jobq_report_load(struct jobq_report *r,
+                                                         const struct jobq_report_src *src,
+                                                         int64_t since_ms, char *err,
+                                                         size_t errlen);
 
 /* Summarises the jobs folded so far. Returns 0 and *out (free with
  * jobq_summary_free), or -ENOMEM. */

@@ -148,6 +148,25 @@ X
 ok "-c FILE reads [redis] host, port, stream_events" \
     test "$($OTACTL report -c "$TMP/otagw.conf" --since 3h | sed -n 2p)" = "5 jobs from 8 events"
 
+# AUTH and SELECT from the config: a second redis-server with a password,
+# the events in db 3.
+REDIS_MAIN=$REDIS_PORT
+start_redis --requirepass s3cret
+redis-cli -p "$REDIS_PORT" -a s3cret -n 3 --no-auth-warning \
+    XADD ota:events '*' job p1 state received country DE >/dev/null
+cat >"$TMP/auth.conf" <<X
+[redis]
+port = $REDIS_PORT
+password = s3cret
+db = 3
+X
+ok "-c FILE: AUTH with the password, SELECT the db" \
+    test "$($OTACTL report -c "$TMP/auth.conf" --since 1h | sed -n 2p)" = "1 jobs from 1 events"
+sed -i 's/s3cret/wrong/' "$TMP/auth.conf"
+$OTACTL report -c "$TMP/auth.conf" >/dev/null 2>"$TMP/err"
+ok "wrong password: exit 1, AUTH named" sh -c "test $? = 1 && grep -q 'AUTH' '$TMP/err'"
+REDIS_PORT=$REDIS_MAIN
+
 # Malformed entries are skipped and said, never fatal.
 redis-cli -p "$REDIS_PORT" XADD recent '*' state received >/dev/null
 redis-cli -p "$REDIS_PORT" XADD recent '*' job z state sideways >/dev/null

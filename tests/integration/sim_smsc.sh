@@ -102,10 +102,11 @@ ctl 'card 8944000000000000003' >"$TMP/c3.out"
 ok "applet: slot 2 active, EF_IMSI rewritten" sh -c "grep -qx '8944000000000000003.active_slot 2' '$TMP/c3.out' && grep -qx '8944000000000000003.imsi 001010123456789' '$TMP/c3.out'"
 ud=$("$SIM" --packet --keys "$TMP/cards.ini" --keyset ks1 --tar 000001 --cntr 2 --spi 1621 \
     --data aa1c221a80e28800153a03124f10a0000005591010ffffffff8900001200)
-client 127.0.0.1:$P --submit "447700900003:$ud" --expect 2 --wait-ms 3000 >"$TMP/isdr.out"
+client 127.0.0.1:$P --submit "447700900003:$ud" --expect 3 --wait-ms 3000 >"$TMP/isdr.out"
 por=$(sed -n 's/^deliver .*esm=40 .*ud=\(02710000[0-9a-f]*\).*/\1/p' "$TMP/isdr.out")
 ok "ISD-R: STORE DATA 3A03 answered 9000 in an expanded PoR" sh -c "'$SIM' --open-por --keys '$TMP/cards.ini' --keyset ks1 --tar 000001 --cntr 2 --spi 1621 $por | grep -qx 'status=00 verified=0 data=ab0780010123029000'"
 ctl 'card 8944000000000000003' >"$TMP/c3.out"
+ok "ISD-R: a notification MO follows the enable" grep -q "^deliver .*src=447700900003 .*ud=$(printf 'otasim-notify iccid=8944000000000000003 event=enable profile=a0000005591010ffffffff8900001200' | od -An -tx1 | tr -d ' \n')" "$TMP/isdr.out"
 ok "ISD-R: the second profile is enabled" grep -qx '8944000000000000003.profile a0000005591010ffffffff8900001200' "$TMP/c3.out"
 ud=$("$SIM" --packet --keys "$TMP/cards.ini" --keyset ks1 --tar 000001 --cntr 3 --spi 1221 \
     --data aa1c221a80e28800153a03124f10a0000005591010ffffffff8900001100)

@@ -105,35 +105,24 @@ int sim_cbc(const struct sim_key *k, int encrypt, uint8_t *buf, size_t len)
 }
 
 /* CBC-MAC, zero ICV, input padded with 00 for the computation only
- * (TS 102 225 §5.1.3, FACTS.md §1): the last cipher block, 8 octets. */
+ * (TS 102 225 §5.1.3, FACTS.md §1): the last cipher block, 8 octets. One
+ * CBC pass over a padded copy. */
 static int cbc_mac(const struct sim_key *k, const uint8_t *in, size_t len, uint8_t out[8])
 {
-    uint8_t blk[8] = {0};
-    size_t full = len / 8 * 8;
-    /* Chain through a small stack buffer: encrypting block by block with
-     * the running value as the IV avoids copying the whole input. */
-    uint8_t kb[24];
-    des3_key(k, kb);
-    EVP_CIPHER_CTX *ctx = cipher_ctx();
-    int rc = -EIO, outl;
-    if (!ctx || EVP_CipherInit_ex(ctx, EVP_des_ede3_ecb(), NULL, kb, NULL, 1) != 1 ||
-        EVP_CIPHER_CTX_set_padding(ctx, 0) != 1)
-        goto out;
-    for (size_t off = 0; off <= full; off += 8) {
-        uint8_t x[8] = {0};
-        size_t n = off < full ? 8 : len - full;
-        if (off == full && n == 0)
-            break;
-        memcpy(x, in + off, n);
-        for (int i = 0; i < 8; i++)
-            x[i] ^= blk[i];
-        if (EVP_CipherUpdate(ctx, blk, &outl, x, 8) != 1 || outl != 8)
-            goto out;
+    uint8_t buf[4096];
+    size_t padded = (len + 7) / 8 * 8;
+    if (padded == 0)
+        padded = 8;
+    if (padded > sizeof buf)
+        return -EINVAL;
+    memcpy(buf, in, len);
+    memset(buf + len, 0, padded - len);
+    int rc = sim_cbc(k, 1, buf, padded);
+    if (rc == 0) {
+        memcpy(out, buf + padded - 8, 8);
+        rc = 8;
     }
-    memcpy(out, blk, 8);
-    rc = 8;
-out:
-    OPENSSL_cleanse(kb, sizeof kb);
+    OPENSSL_cleanse(buf, padded);
     return rc;
 }
 

@@ -630,6 +630,42 @@ static void schedule_por(struct sim_smsc *s, int account, const struct smppf_sm 
     }
 }
 
+/* After an enable, the eUICC refreshes and later reports from its new
+ * profile (SGP.02 §3.2 notifications; FACTS.md §10: the SM-SR takes that
+ * notification, not the PoR, as the confirmation). Real notifications are
+ * an HTTPS/SMS exchange of their own; the simulator sends one plain MO SM
+ * from the card's MSISDN, documented in docs/simulator.md:
+ * "otasim-notify iccid=... event=enable|disable profile=AID|none". */
+static void schedule_notify(struct sim_smsc *s, int account, const struct smppf_sm *sub,
+                            const struct sim_card *card, int event)
+{
+    struct event *e = ev_get(s);
+    if (!e)
+        return;
+    memset(&e->sm, 0, sizeof e->sm);
+    e->kind = EV_MO;
+    e->account = account;
+    e->due = now_ms(s) + 3 * s->o.por_delay_ms + 10;
+    struct smppf_sm *m = &e->sm;
+    m->source_addr_ton = 1;
+    m->source_addr_npi = 1;
+    snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
+    m->dest_addr_ton = sub->source_addr_ton;
+    m->dest_addr_npi = sub->source_addr_npi;
+    memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
+    m->data_coding = 0x04; /* 8-bit data */
+    char aid[33] = "none";
+    if (card->enabled_profile)
+        hex_encode(card->profiles[card->enabled_profile - 1].aid,
+                   card->profiles[card->enabled_profile - 1].len, aid, sizeof aid);
+    int n = snprintf((char *)m->short_message, sizeof m->short_message,
+                     "otasim-notify iccid=%s event=%s profile=%s", card->iccid,
+                     event == 1 ? "enable" : "disable", aid);
+    m->sm_length = (uint8_t)(n > 0 && n < (int)sizeof m->short_message ? n : 0);
+    if (heap_push(s, e) < 0)
+        ev_put(s, e);
+}
+
 static void on_heap_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
@@ -694,6 +730,8 @@ static void to_card(struct sim_smsc *s, int account, const struct smppf_sm *m,
     journal(s, card, &r);
     if (r.send_por)
         schedule_por(s, account, m, card, &r);
+    if (r.profile_event)
+        schedule_notify(s, account, m, card, r.profile_event);
 }
 
 static void hold_or_send(struct conn *c, uint32_t status, uint32_t seq, const char *msgid)

@@ -449,8 +449,9 @@ static void test_tampered_por(void **state)
     }
 }
 
-/* A card that cannot identify the security sends 06 unsecured; the gateway
- * takes it for what it is (a failure), marked unverified. */
+/* A card that cannot identify the security sends 06 unsecured (and 01, 05,
+ * 09, 0A alike); the gateway takes it for what it is (a failure), marked
+ * unverified. */
 static void test_por_security_error(void **state)
 {
     (void)state;
@@ -464,9 +465,30 @@ static void test_por_security_error(void **state)
     assert_int_equal(c348_por_open(&p, por, (size_t)len, 1, buf, sizeof buf, &r), 0);
     assert_int_equal(r.status, C348_ST_SECURITY_ERROR);
     assert_int_equal(r.verified, 0);
-    /* Any other status sent unsecured under this SPI is refused. */
-    por[15] = C348_ST_OK;
-    assert_int_equal(c348_por_open(&p, por, (size_t)len, 1, buf, sizeof buf, &r), C348_ERR_LENGTH);
+    /* The other failures a card finds before its keys are proven come
+     * unsecured too, with CNTR zero when the command's was ciphered: taken
+     * as unverified failures, CNTR unchecked, TAR still checked. */
+    static const uint8_t unsecured[] = {C348_ST_RC_CC_DS_FAILED, C348_ST_CIPHERING_ERROR,
+                                        C348_ST_TAR_UNKNOWN, C348_ST_INSUFFICIENT_SECURITY};
+    for (size_t i = 0; i < sizeof unsecured; i++) {
+        por[15] = unsecured[i];
+        memset(por + 9, 0, 5);
+        assert_int_equal(c348_por_open(&p, por, (size_t)len, 1, buf, sizeof buf, &r), 0);
+        assert_int_equal(r.status, unsecured[i]);
+        assert_int_equal(r.verified, 0);
+        por[6] ^= 1;
+        assert_int_equal(c348_por_open(&p, por, (size_t)len, 1, buf, sizeof buf, &r),
+                         C348_ERR_MISMATCH);
+        por[6] ^= 1;
+    }
+    /* Success, or a counter verdict, sent unsecured under this SPI is refused. */
+    static const uint8_t secured_only[] = {C348_ST_OK, C348_ST_CNTR_LOW, C348_ST_CNTR_HIGH,
+                                           C348_ST_CNTR_BLOCKED, C348_ST_MORE_TIME};
+    for (size_t i = 0; i < sizeof secured_only; i++) {
+        por[15] = secured_only[i];
+        assert_int_equal(c348_por_open(&p, por, (size_t)len, 1, buf, sizeof buf, &r),
+                         C348_ERR_LENGTH);
+    }
     /* Not a PoR UDH. */
     por[15] = C348_ST_SECURITY_ERROR;
     por[1] = 0x70;
