@@ -42,6 +42,7 @@ TLIB_SRC  := $(wildcard tests/lib/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+ITEST_SRC := $(wildcard tests/integration/*.c)
 
 obj        = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB        := $(BUILD)/libotagw.a
@@ -51,6 +52,8 @@ OTACTL     := $(BUILD)/otactl
 OTASIM     := $(BUILD)/otasim
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# Helper programs the integration scripts drive (tests/integration/*.c).
+ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(ITEST_SRC))
 PROGS      := $(if $(wildcard gateway/otagw.c),$(OTAGW)) $(if $(CTL_SRC),$(OTACTL)) \
               $(if $(SIM_SRC),$(OTASIM))
 
@@ -62,7 +65,7 @@ PROGS      := $(if $(wildcard gateway/otagw.c),$(OTAGW)) $(if $(CTL_SRC),$(OTACT
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
-build-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
+build-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(ITEST_BIN)
 
 deps:
 	@sh tools/bootstrap.sh
@@ -93,6 +96,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/itest/%: $(BUILD)/obj/tests/integration/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
