@@ -18,7 +18,8 @@
  *   --deliver             after submitted: receipt DELIVRD + PoR 00 9000
  *   --early-receipt       send the receipt before the submitted call
  *   --por-status N        PoR status to send with --deliver (default 0)
- *   --hold-ms N           wait before the outcome call (default 0)
+ *   --hold-ms N           wait before the outcome call (default 0); SIGUSR1
+ *                         makes the calls for every held job at once
  *   --run-ms N            stop after N ms (default 10000)
  *   --name, --user, --password, --max-inflight, --batch, --lease-ms,
  *   --claim-idle-ms, --scan-ms, --retry-ms, --reconcile-ms, --block-ms,
@@ -236,6 +237,17 @@ static void on_stop(struct ev_loop *l, ev_timer *w, int revents)
     ev_break(l, EVBREAK_ALL);
 }
 
+/* SIGUSR1: the held jobs' outcome calls now (tests time them to Redis being down). */
+static void on_usr1(struct ev_loop *l, ev_signal *w, int revents)
+{
+    (void)l, (void)w, (void)revents;
+    while (nheld) {
+        struct held *h = held_jobs[nheld - 1];
+        ev_timer_stop(loop, &h->t);
+        act(h->job); /* frees h, shrinks the list */
+    }
+}
+
 static void on_sig(struct ev_loop *l, ev_signal *w, int revents)
 {
     (void)w, (void)revents;
@@ -345,6 +357,9 @@ int main(int argc, char **argv)
     ev_signal sig;
     ev_signal_init(&sig, on_sig, SIGTERM);
     ev_signal_start(loop, &sig);
+    ev_signal usr1;
+    ev_signal_init(&usr1, on_usr1, SIGUSR1);
+    ev_signal_start(loop, &usr1);
     ev_run(loop, 0);
     if (!oneshot)
         printf("INFLIGHT %u\n", jobq_inflight(q));
