@@ -502,6 +502,28 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
     return JOBQ_OK;
 }
 
+void jobq_job_salvage(const struct jobq_kv *kv, size_t n, char *id, char *tag)
+{
+    const struct jobq_kv *fid = NULL, *ftag = NULL;
+    int nid = 0, ntag = 0;
+    id[0] = tag[0] = '\0';
+    for (size_t i = 0; i < n && i < JOBQ_FIELDS_MAX; i++) {
+        if (kv[i].klen == 2 && memcmp(kv[i].k, "id", 2) == 0)
+            fid = &kv[i], nid++;
+        if (kv[i].klen == 3 && memcmp(kv[i].k, "tag", 3) == 0)
+            ftag = &kv[i], ntag++;
+    }
+    if (nid == 1 && fid->vlen > 0 && fid->vlen <= JOBQ_ID_MAX) {
+        int ok = 1;
+        for (size_t i = 0; i < fid->vlen; i++)
+            ok &= is_name_char(fid->v[i]) || fid->v[i] == ':';
+        if (ok)
+            copy(id, fid->v, fid->vlen);
+    }
+    if (ntag == 1 && ftag->vlen <= JOBQ_TAG_MAX && is_text_utf8(ftag->v, ftag->vlen))
+        copy(tag, ftag->v, ftag->vlen);
+}
+
 const char *jobq_type_name(enum jobq_type t)
 {
     switch (t) {

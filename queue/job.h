@@ -95,6 +95,12 @@ enum jobq_err {
 __attribute__((warn_unused_result)) enum jobq_err
 jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job *out, char *reason, size_t rlen);
 
+/* For an entry that failed validation: copies its `id` and `tag` values
+ * into id (JOBQ_ID_MAX+1) and tag (JOBQ_TAG_MAX+1) when each one is valid
+ * on its own (given once, right characters, within bounds), else "". The
+ * rejected job is then known by its client id when it has a usable one. */
+void jobq_job_salvage(const struct jobq_kv *kv, size_t n, char *id, char *tag);
+
 /* 1 when name (len bytes) is a field of the job contract (not x-*). */
 int jobq_field_known(const char *name, size_t len);
 

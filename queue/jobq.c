@@ -761,6 +761,19 @@ int jobq_counter_alloc(struct jobq *q, const char *iccid, const char *keyset, jo
     return call(q, NULL, done, cbud, 3, a);
 }
 
+int jobq_move(struct jobq *q, const char *key, const char *state, const char *detail,
+              jobq_done_fn *done, void *cbud)
+{
+    static const char *const finals[] = {"failed", "expired", "rejected", "confirmed"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof finals / sizeof *finals; i++)
+        known |= state && strcmp(state, finals[i]) == 0;
+    if (!known || !key || !*key)
+        return -EINVAL;
+    const char *a[] = {"move", key, state, detail ? detail : ""};
+    return call(q, done, NULL, cbud, 4, a);
+}
+
 /* ---- intake ------------------------------------------------------------ */
 
 static void on_intake(struct jobq *q, redisReply *r, void *priv, int err)
@@ -836,6 +849,8 @@ static void take_entry(struct jobq *q, redisReply *e)
     it->q = q;
     char reason[256];
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
+    if (rc != JOBQ_OK)
+        jobq_job_salvage(kv, n, it->job.id, it->job.tag);
     snprintf(it->job.key, sizeof it->job.key, "%s", it->job.id[0] ? it->job.id : entry);
     snprintf(it->job.entry, sizeof it->job.entry, "%s", entry);
     const char *a[8 + 2 * JOBQ_FIELDS_MAX];

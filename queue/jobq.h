@@ -167,6 +167,12 @@ int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr,
 int jobq_counter_alloc(struct jobq *q, const char *iccid, const char *keyset, jobq_counter_fn *done,
                        void *cbud);
 
+/* An operator's transition (otactl, tests): state is one of the final
+ * states failed, expired, rejected, confirmed. Refused ("final") out of a
+ * final state like every other transition; result "ok", "final", "nojob". */
+int jobq_move(struct jobq *q, const char *key, const char *state, const char *detail,
+              jobq_done_fn *done, void *cbud);
+
 /* Runs the expiry, retry and reclaim scans now (tests; normally every scan_ms). */
 void jobq_scan_now(struct jobq *q);
 

@@ -201,6 +201,21 @@ static void test_binary_and_bounds(void **state)
     assert_int_equal(jobq_field_known("state", 5), 0);
 }
 
+static void test_salvage(void **state)
+{
+    (void)state;
+    char id[JOBQ_ID_MAX + 1], tag[JOBQ_TAG_MAX + 1];
+    struct jobq_kv kv[4];
+    const char *a[] = {"valdity=1", "id=job-7", "tag=t1", "type=x"};
+    jobq_job_salvage(kv, kvs(kv, a, 4), id, tag);
+    assert_string_equal(id, "job-7");
+    assert_string_equal(tag, "t1");
+    const char *b[] = {"id=a/b", "tag=\x01", "id=c"};
+    jobq_job_salvage(kv, kvs(kv, b, 3), id, tag);
+    assert_string_equal(id, ""); /* two ids: neither is trusted */
+    assert_string_equal(tag, "");
+}
+
 static void test_receipt_classify(void **state)
 {
     (void)state;
@@ -253,7 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_jobs),        cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_binary_and_bounds), cmocka_unit_test(test_receipt_classify),
-        cmocka_unit_test(test_por_classify),
+        cmocka_unit_test(test_por_classify),      cmocka_unit_test(test_salvage),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }
