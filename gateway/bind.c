@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -104,6 +105,10 @@ struct gw_bind {
     /* window */
     struct slot *win;
     unsigned win_mask, win_used;
+    /* with a TPS limit: stream offsets just past each submit not yet
+     * taken by send(), oldest first (a ring of win_mask + 1) */
+    uint64_t *pend_end;
+    unsigned pend_head, pend_n;
     uint32_t next_seq;
     /* deferred release (Redis freeClientAsync): closed in the callback,
      * released before the loop blocks again */
@@ -127,8 +132,9 @@ struct gw_link {
     /* throttle: GCRA pacing at 1/tps plus a log of the last tps send times
      * so that no one-second window ever holds more than tps submits */
     double interval, tat, catchup;
-    double *sendlog;
+    double *sendlog; /* departures, CLOCK_MONOTONIC, oldest at loghead */
     unsigned logcap, loghead, logn;
+    unsigned tps_pending; /* submits encoded, not yet taken by send() */
     ev_timer tps_t;
     /* ESME_RTHROTTLED / ESME_RMSGQFUL back-off */
     ev_timer pause_t;
@@ -292,21 +298,46 @@ static void q_pop_front(struct gw_link *l, struct qent *e)
 
 /* ---- throttle --------------------------------------------------------- */
 
-/* How long until the next submit may go; 0 = now. */
-static double tps_wait(const struct gw_link *l, double now)
+/* The send log runs on CLOCK_MONOTONIC: a wall-clock step must not open
+ * or close the one-second windows. */
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* How long until the next submit may go; 0 = now. now: ev_now (pacing),
+ * mnow: mono_now() (the log).
+ *
+ * The guarantee, on departure times (the moment send() took a submit's
+ * last octet; the log records them, see tps_departed): for any future
+ * departure T of the candidate, the departures in (T - W, T] (W = 1 s +
+ * TPS_MARGIN_S) are among the logged ones later than mnow - W, the
+ * submits encoded but not yet departed (tps_pending) and the candidate.
+ * Holding that sum to tps holds every window of W, so every one-second
+ * window, to tps, whatever the pacing or the write buffering did. */
+static double tps_wait(const struct gw_link *l, double now, double mnow)
 {
     if (!l->conf.tps)
         return 0;
     double w = l->tat - now;
-    if (l->logn == l->logcap) {
-        /* the oldest of the last tps sends must be a full second old */
-        double w2 = l->sendlog[l->loghead] + 1.0 + TPS_MARGIN_S - now;
+    long need = (long)l->logn + (long)l->tps_pending + 1 - (long)l->logcap;
+    if (need > 0) {
+        double w2;
+        if ((unsigned long)need > l->logn)
+            w2 = l->interval; /* tps submits not yet out: wait for writes */
+        else                  /* the need-th oldest departure must leave the window */
+            w2 = l->sendlog[(l->loghead + (unsigned)need - 1) % l->logcap] + 1.0 + TPS_MARGIN_S -
+                 mnow;
         if (w2 > w)
             w = w2;
     }
     return w > 0 ? w : 0;
 }
 
+/* A submit was encoded into a bind's output (pacing); it counts as
+ * pending until tps_departed() logs it. */
 static void tps_take(struct gw_link *l, double now)
 {
     if (!l->conf.tps)
@@ -318,12 +349,33 @@ static void tps_take(struct gw_link *l, double now)
     if (l->tat < now - l->catchup)
         l->tat = now;
     l->tat += l->interval;
+}
+
+static void tps_log(struct gw_link *l, double t)
+{
     if (l->logn == l->logcap) {
-        l->sendlog[l->loghead] = now;
+        l->sendlog[l->loghead] = t;
         l->loghead = (l->loghead + 1) % l->logcap;
     } else {
-        l->sendlog[(l->loghead + l->logn) % l->logcap] = now;
+        l->sendlog[(l->loghead + l->logn) % l->logcap] = t;
         l->logn++;
+    }
+}
+
+/* After a write: log the departure of every submit whose last octet the
+ * socket has now taken, stamped after send() returned (never earlier than
+ * the real departure, so the log errs on the safe side). */
+static void tps_departed(struct gw_bind *b)
+{
+    struct gw_link *l = b->l;
+    double t = 0;
+    while (b->pend_n && b->pend_end[b->pend_head] <= b->written) {
+        if (!t)
+            t = mono_now();
+        tps_log(l, t);
+        b->pend_head = (b->pend_head + 1) & b->win_mask;
+        b->pend_n--;
+        l->tps_pending--;
     }
 }
 
@@ -421,6 +473,8 @@ static int flush(struct gw_bind *b)
         b->out_off += (size_t)r;
         b->written += (uint64_t)r;
     }
+    if (b->pend_n)
+        tps_departed(b);
     if (b->out_off == b->out_len) {
         b->out_base += b->out_len;
         b->out_off = b->out_len = 0;
@@ -697,6 +751,8 @@ static void gw_bind_close(struct gw_bind *b, const char *reason)
         b->ssl = NULL;
         l->reap = 1;
     }
+    l->tps_pending -= b->pend_n; /* never left: requeued or bounced above */
+    b->pend_n = b->pend_head = 0;
     b->in_len = 0;
     b->out_off = b->out_len = 0;
     b->out_base = b->written = 0;
@@ -1123,6 +1179,11 @@ static int send_submit(struct gw_bind *b, const struct qent *e, time_t now)
     s->b = b;
     s->out_end = b->out_base + b->out_len;
     b->win_used++;
+    if (b->pend_end) {
+        b->pend_end[(b->pend_head + b->pend_n) & b->win_mask] = s->out_end;
+        b->pend_n++;
+        l->tps_pending++;
+    }
     ev_timer_set(&s->t, (c->response_timeout_ms ? c->response_timeout_ms : 10000) / 1000.0, 0.);
     ev_timer_start(l->loop, &s->t);
     l->st.submitted++;
@@ -1149,7 +1210,7 @@ static void pump(struct gw_link *l)
      * these submits really leave. */
     if (l->conf.tps)
         ev_now_update(l->loop);
-    double now = ev_now(l->loop);
+    double now = ev_now(l->loop), mnow = l->conf.tps ? mono_now() : 0;
     time_t wall = (time_t)ev_time();
     unsigned nb = l->nbinds;
     while (l->qlen) {
@@ -1161,7 +1222,7 @@ static void pump(struct gw_link *l)
                 l->cbs.bounce(l->owner, e.sm.ctx, e.sm.ctx_id, GW_BOUNCE_EXPIRED, 0);
             continue;
         }
-        double w = tps_wait(l, now);
+        double w = tps_wait(l, now, mnow);
         if (w > 0) {
             if (!ev_is_active(&l->tps_t)) {
                 ev_timer_set(&l->tps_t, w, 0.);
@@ -1482,7 +1543,9 @@ struct gw_link *gw_link_new(struct ev_loop *loop, const struct gw_carrier *conf,
         b->in = malloc(IN_CAP + 16);
         b->out = malloc(OUT_CAP);
         b->win = calloc(wcap, sizeof *b->win);
-        if (!b->in || !b->out || !b->win)
+        if (conf->tps)
+            b->pend_end = calloc(wcap, sizeof *b->pend_end);
+        if (!b->in || !b->out || !b->win || (conf->tps && !b->pend_end))
             goto fail;
         b->win_mask = wcap - 1;
         for (unsigned k = 0; k < wcap; k++) {
@@ -1542,6 +1605,7 @@ void gw_link_free(struct gw_link *l)
             free(b->in);
             free(b->out);
             free(b->win);
+            free(b->pend_end);
         }
         reap(l);
     }
