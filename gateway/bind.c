@@ -50,6 +50,14 @@
  * between our clock and the SMSC's reading of the wire. */
 #define TPS_MARGIN_S 0.004
 
+/* The link hands conf->msgid_format to codec/dlr as enum dlr_idfmt. */
+_Static_assert((int)GW_MSGID_AUTO == (int)DLR_ID_AUTO && (int)GW_MSGID_HEX == (int)DLR_ID_HEX &&
+                   (int)GW_MSGID_DEC == (int)DLR_ID_DEC &&
+                   (int)GW_MSGID_STRING == (int)DLR_ID_STRING &&
+                   (int)GW_MSGID_HEX_DEC == (int)DLR_ID_HEX_DEC &&
+                   (int)GW_MSGID_DEC_HEX == (int)DLR_ID_DEC_HEX,
+               "enum gw_msgid_format and enum dlr_idfmt must keep one order");
+
 /* ---- logging (gateway/log.h, subsystem "bind") --------------------------- */
 
 void gw_link_log_level(int level)
