@@ -13,6 +13,8 @@
  * Nothing here allocates per SM: the queue is a ring of struct gw_sm, each
  * bind's window an array of slots indexed by sequence number, and each bind
  * owns one input and one output buffer sized at creation. */
+/* getaddrinfo_a (glibc; in libc itself since 2.34) */
+#define _GNU_SOURCE
 #include "gateway/bind.h"
 
 #include <errno.h>
@@ -118,6 +120,16 @@ struct gw_bind {
     uint64_t *pend_end;
     unsigned pend_head, pend_n;
     uint32_t next_seq;
+    /* name resolution off the loop (getaddrinfo_a, polled by gai_t) */
+    struct gaicb gai;
+    struct addrinfo gai_hints;
+    char gai_port[8];
+    int gai_busy;   /* a request is in flight (glibc's thread owns gai) */
+    int gai_wanted; /* a connect attempt waits for it (0: abandoned) */
+    double gai_poll;
+    ev_timer gai_t;
+    /* the addresses of this attempt, tried in order */
+    struct addrinfo *ai_list, *ai_cur;
     /* deferred release (Redis freeClientAsync): closed in the callback,
      * released before the loop blocks again */
     int dead_fd;
@@ -663,44 +675,142 @@ static void connected(struct gw_bind *b)
         update_events(b);
 }
 
+/* Connects to b->ai_cur, or to the next address after it that takes a
+ * socket; closes the bind when none is left. */
+static void connect_next(struct gw_bind *b, const char *last_err)
+{
+    struct gw_link *l = b->l;
+    char why[300];
+    for (; b->ai_cur; b->ai_cur = b->ai_cur->ai_next) {
+        struct addrinfo *ai = b->ai_cur;
+        b->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (b->fd < 0) {
+            last_err = strerror(errno);
+            continue;
+        }
+        if (connect(b->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+            last_err = strerror(errno);
+            close(b->fd);
+            b->fd = -1;
+            continue;
+        }
+        b->io_events = 0;
+        ev_io_init(&b->io, io_cb, b->fd, EV_WRITE);
+        b->io.data = b;
+        set_events(b, EV_READ | EV_WRITE);
+        return;
+    }
+    snprintf(why, sizeof why, "connect %s:%u: %s", l->conf.host, l->conf.port,
+             last_err ? last_err : "no address");
+    gw_bind_close(b, why);
+}
+
+/* The addresses are known: try them in order (localhost is ::1 and
+ * 127.0.0.1; an SMSC listening on one of them must still be reached). */
+static void connect_list(struct gw_bind *b, struct addrinfo *ai)
+{
+    if (b->ai_list)
+        freeaddrinfo(b->ai_list);
+    b->ai_list = b->ai_cur = ai;
+    connect_next(b, NULL);
+}
+
+static void gai_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    struct gw_bind *b = w->data;
+    int e = gai_error(&b->gai);
+    if (e == EAI_INPROGRESS) {
+        b->gai_poll = b->gai_poll * 2 < 0.05 ? b->gai_poll * 2 : 0.05;
+        ev_timer_set(w, b->gai_poll, 0.);
+        ev_timer_start(loop, w);
+        return;
+    }
+    b->gai_busy = 0;
+    struct addrinfo *ai = e == 0 ? b->gai.ar_result : NULL;
+    if (e == 0)
+        b->gai.ar_result = NULL;
+    if (!b->gai_wanted || b->st != GW_BIND_CONNECTING || b->fd >= 0) {
+        if (ai)
+            freeaddrinfo(ai); /* the attempt that asked is over */
+        return;
+    }
+    b->gai_wanted = 0;
+    if (!ai) {
+        char why[300];
+        snprintf(why, sizeof why, "resolve %s: %s", b->l->conf.host,
+                 gai_strerror(e == 0 ? EAI_NONAME : e));
+        gw_bind_close(b, why);
+        return;
+    }
+    blog(b, 7, "%s resolved", b->l->conf.host);
+    connect_list(b, ai);
+}
+
+/* Stops waiting for a lookup; glibc keeps gai until the request ends,
+ * so an uncancellable one is left to gai_cb to collect. */
+static void gai_abandon(struct gw_bind *b)
+{
+    b->gai_wanted = 0;
+    if (b->gai_busy && gai_cancel(&b->gai) == EAI_CANCELED) {
+        b->gai_busy = 0;
+        ev_timer_stop(b->l->loop, &b->gai_t);
+    }
+}
+
 static void start_connect(struct gw_bind *b)
 {
     struct gw_link *l = b->l;
-    char port[8], why[300];
-    snprintf(port, sizeof port, "%u", l->conf.port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    /* Numeric hosts never block; a name is resolved here, synchronously,
-     * once per connect attempt (docs/smpp.md: use addresses in production). */
-    int rc = getaddrinfo(l->conf.host, port, &hints, &ai);
+    char why[300];
     set_state(b, GW_BIND_CONNECTING, "connect");
-    if (rc != 0 || !ai) {
+    /* one deadline for resolve + connect (+ TLS: connected() keeps it) */
+    ev_timer_stop(l->loop, &b->ctl_t);
+    ev_timer_set(&b->ctl_t,
+                 (l->conf.response_timeout_ms ? l->conf.response_timeout_ms : 10000) / 1000.0, 0.);
+    ev_timer_start(l->loop, &b->ctl_t);
+    b->ctl_cmd = 0;
+    snprintf(b->gai_port, sizeof b->gai_port, "%u", l->conf.port);
+    /* An address is read at once and never blocks. */
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST};
+    struct addrinfo *ai = NULL;
+    int rc = getaddrinfo(l->conf.host, b->gai_port, &hints, &ai);
+    if (rc == 0) {
+        connect_list(b, ai);
+        return;
+    }
+    if (rc != EAI_NONAME) {
         snprintf(why, sizeof why, "resolve %s: %s", l->conf.host, gai_strerror(rc));
         gw_bind_close(b, why);
         return;
     }
-    b->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (b->fd < 0) {
-        freeaddrinfo(ai);
-        gw_bind_close(b, "socket failed");
-        return;
+    /* A name: resolved by glibc's resolver thread (getaddrinfo_a), never
+     * on the loop; gai_cb polls for the answer, 1 ms doubling to 50 ms. A
+     * lookup still running from an abandoned attempt is simply taken
+     * over (same host, same port). */
+    if (!b->gai_busy) {
+        memset(&b->gai, 0, sizeof b->gai);
+        b->gai_hints = (struct addrinfo){.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+        b->gai.ar_name = l->conf.host;
+        b->gai.ar_service = b->gai_port;
+        b->gai.ar_request = &b->gai_hints;
+        struct gaicb *list[1] = {&b->gai};
+        struct sigevent sev;
+        memset(&sev, 0, sizeof sev);
+        sev.sigev_notify = SIGEV_NONE;
+        rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev);
+        if (rc != 0) {
+            snprintf(why, sizeof why, "resolve %s: %s", l->conf.host, gai_strerror(rc));
+            gw_bind_close(b, why);
+            return;
+        }
+        b->gai_busy = 1;
     }
-    rc = connect(b->fd, ai->ai_addr, ai->ai_addrlen);
-    freeaddrinfo(ai);
-    if (rc < 0 && errno != EINPROGRESS) {
-        snprintf(why, sizeof why, "connect %s:%u: %s", l->conf.host, l->conf.port, strerror(errno));
-        gw_bind_close(b, why);
-        return;
-    }
-    b->io_events = 0;
-    ev_io_init(&b->io, io_cb, b->fd, EV_WRITE);
-    b->io.data = b;
-    set_events(b, EV_READ | EV_WRITE);
-    ev_timer_stop(l->loop, &b->ctl_t);
-    ev_timer_set(&b->ctl_t,
-                 (l->conf.response_timeout_ms ? l->conf.response_timeout_ms : 10000) / 1000.0, 0.);
-    ev_timer_start(l->loop, &b->ctl_t); /* connect + TLS deadline */
-    b->ctl_cmd = 0;
+    b->gai_wanted = 1;
+    b->gai_poll = 0.001;
+    ev_timer_stop(l->loop, &b->gai_t);
+    ev_timer_set(&b->gai_t, b->gai_poll, 0.);
+    ev_timer_start(l->loop, &b->gai_t);
 }
 
 static void reconnect_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -750,6 +860,11 @@ static void gw_bind_close(struct gw_bind *b, const char *reason)
     }
     ev_timer_stop(l->loop, &b->enq_t);
     ev_timer_stop(l->loop, &b->ctl_t);
+    gai_abandon(b);
+    if (b->ai_list) {
+        freeaddrinfo(b->ai_list);
+        b->ai_list = b->ai_cur = NULL;
+    }
     if (b->fd >= 0) {
         ev_io_stop(l->loop, &b->io);
         b->io_events = 0;
@@ -1083,11 +1198,19 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
         if (getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
             err = errno;
         if (err) {
-            char why[300];
-            snprintf(why, sizeof why, "connect %s:%u: %s", b->l->conf.host, b->l->conf.port,
-                     strerror(err));
-            gw_bind_close(b, why);
+            /* this address refused: the next one, or close */
+            ev_io_stop(loop, &b->io);
+            b->io_events = 0;
+            close(b->fd);
+            b->fd = -1;
+            if (b->ai_cur)
+                b->ai_cur = b->ai_cur->ai_next;
+            connect_next(b, strerror(err));
             return;
+        }
+        if (b->ai_list) {
+            freeaddrinfo(b->ai_list);
+            b->ai_list = b->ai_cur = NULL;
         }
         connected(b);
         return;
@@ -1569,6 +1692,8 @@ struct gw_link *gw_link_new(struct ev_loop *loop, const struct gw_carrier *conf,
         b->enq_t.data = b;
         ev_timer_init(&b->ctl_t, ctl_cb, 1., 0.);
         b->ctl_t.data = b;
+        ev_timer_init(&b->gai_t, gai_cb, 1., 0.);
+        b->gai_t.data = b;
         /* First connect: spread over the first back-off step. */
         double lo = (conf->reconnect_min_ms ? conf->reconnect_min_ms : 1000) / 1000.0;
         ev_timer_set(&b->reconnect_t, i ? lo * 0.1 * rnd01(l) : 0., 0.);
@@ -1610,6 +1735,18 @@ void gw_link_free(struct gw_link *l)
             ev_timer_stop(l->loop, &b->reconnect_t);
             ev_timer_stop(l->loop, &b->enq_t);
             ev_timer_stop(l->loop, &b->ctl_t);
+            ev_timer_stop(l->loop, &b->gai_t);
+            if (b->gai_busy && gai_cancel(&b->gai) != EAI_CANCELED) {
+                /* glibc's thread still writes into b->gai: wait for it
+                 * (only at free, bounded by the resolver's timeout) */
+                const struct gaicb *list[1] = {&b->gai};
+                while (gai_error(&b->gai) == EAI_INPROGRESS)
+                    (void)gai_suspend(list, 1, NULL);
+                if (b->gai.ar_result)
+                    freeaddrinfo(b->gai.ar_result);
+            }
+            if (b->ai_list)
+                freeaddrinfo(b->ai_list);
             free(b->in);
             free(b->out);
             free(b->win);
