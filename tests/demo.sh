@@ -295,6 +295,15 @@ echo "${B}Summary${N} (otactl report --since all --by country,carrier)"
 "$OTACTL" report --since all --by country,carrier --redis "127.0.0.1:$REDIS_PORT" 2>&1 | sed 's/^/  /'
 
 
+# otasim and redis-server too, waiting for each (harness.sh's trap would
+# follow a TERM with a KILL after 0.1 s, and bash would report it).
+for pid in "$otasim_PID" "$REDIS_PID"; do
+    kill -TERM "$pid" 2>/dev/null
+    n=100
+    while kill -0 "$pid" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+    wait "$pid" 2>/dev/null
+done
+
 echo
 TOTAL_MS=$(ms_since "$T0")
 if [ ${#FAILS[@]} -eq 0 ]; then
