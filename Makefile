@@ -144,7 +144,7 @@ bench: all
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 demo: all
-	@sh tests/demo.sh
+	@BUILD=$(BUILD) bash tests/demo.sh
 
 chaos: all
 	@sh tests/chaos.sh
