@@ -42,6 +42,7 @@ TLIB_SRC  := $(wildcard tests/lib/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+CHAOS_SRC := $(wildcard tests/chaos/*.c)
 
 obj        = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB        := $(BUILD)/libotagw.a
@@ -51,6 +52,7 @@ OTACTL     := $(BUILD)/otactl
 OTASIM     := $(BUILD)/otasim
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+CHAOS_BIN  := $(patsubst tests/chaos/%.c,$(BUILD)/chaos/%,$(CHAOS_SRC))
 PROGS      := $(if $(wildcard gateway/otagw.c),$(OTAGW)) $(if $(CTL_SRC),$(OTACTL)) \
               $(if $(SIM_SRC),$(OTASIM))
 
@@ -62,7 +64,7 @@ PROGS      := $(if $(wildcard gateway/otagw.c),$(OTAGW)) $(if $(CTL_SRC),$(OTACT
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
-build-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
+build-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(CHAOS_BIN)
 
 deps:
 	@sh tools/bootstrap.sh
@@ -93,6 +95,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -ljson-c
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(if $(TLIB_SRC),$(TLIB)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The chaos soak's own tools (tests/chaos/*.c, docs/reliability.md).
+$(BUILD)/chaos/%: $(BUILD)/obj/tests/chaos/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
