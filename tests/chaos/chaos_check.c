@@ -33,6 +33,8 @@
  *   --faults F    driver fault log: "ts_ms kind detail..."
  *   --redis HOST:PORT [--password P] [--user U]
  *   --stall-s N   (default 30)
+ *   --open        only print how many manifest jobs have no final state in
+ *                 their hash (the soak's drain loop), exit 0
  *
  * C with hiredis because it must be fast at 100 000 jobs: the job hashes
  * are read in pipelined batches, events in XRANGE pages. It is a test tool:
@@ -763,7 +765,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: chaos_check --redis HOST:PORT [--user U] [--password P]\n"
                  "         --manifest F [--journal F] [--state F] [--progress F]\n"
-                 "         [--faults F] [--stall-s N] [--events STREAM]\n"
+                 "         [--faults F] [--stall-s N] [--events STREAM] [--open]\n"
                  "exit 0: every invariant holds; 1: a violation; 2: usage or input error\n");
 }
 
@@ -773,11 +775,21 @@ int main(int argc, char **argv)
     const char *faults = NULL, *redis = NULL, *user = NULL, *password = NULL;
     const char *events = "ota:events";
     double stall_s = 30;
+    int open_only = 0;
     static const struct option opts[] = {
-        {"manifest", 1, 0, 'm'}, {"journal", 1, 0, 'j'},  {"state", 1, 0, 's'},
-        {"progress", 1, 0, 'p'}, {"faults", 1, 0, 'f'},   {"redis", 1, 0, 'r'},
-        {"user", 1, 0, 'u'},     {"password", 1, 0, 'P'}, {"stall-s", 1, 0, 'S'},
-        {"events", 1, 0, 'e'},   {"help", 0, 0, 'h'},     {0, 0, 0, 0},
+        {"manifest", 1, 0, 'm'},
+        {"journal", 1, 0, 'j'},
+        {"state", 1, 0, 's'},
+        {"progress", 1, 0, 'p'},
+        {"faults", 1, 0, 'f'},
+        {"redis", 1, 0, 'r'},
+        {"user", 1, 0, 'u'},
+        {"password", 1, 0, 'P'},
+        {"stall-s", 1, 0, 'S'},
+        {"events", 1, 0, 'e'},
+        {"open", 0, 0, 'o'},
+        {"help", 0, 0, 'h'},
+        {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -812,6 +824,9 @@ int main(int argc, char **argv)
         case 'e':
             events = optarg;
             break;
+        case 'o':
+            open_only = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -826,6 +841,15 @@ int main(int argc, char **argv)
     }
     if (load_manifest(manifest) != 0 || redis_open(redis, user, password) != 0)
         return 2;
+    if (open_only) {
+        if (read_hashes() != 0)
+            return 2;
+        size_t open = 0;
+        for (size_t i = 0; i < njobs; i++)
+            open += !jobs[i].hash_seen || !is_final(&jobs[i], jobs[i].hstate);
+        printf("%zu\n", open);
+        return 0;
+    }
     if (read_events(events) != 0 || read_hashes() != 0)
         return 2;
     if (journal && load_journal(journal) != 0)

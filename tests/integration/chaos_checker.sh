@@ -67,6 +67,9 @@ done
 # A packet run twice is also a counter seen twice.
 ok "detects exec-twice" caught exec-twice cntr-reuse
 ok "lost names both jobs" grep -q '^violations: 2 lost=2$' "$TMP/lost.out"
+open_is() { [ "$("$CHECK" --redis "127.0.0.1:$REDIS_PORT" --manifest "$TMP/w-lost/manifest" --open)" = "$1" ]; }
+run_world 200 lost
+ok "--open counts the jobs without a final state" open_is 2
 ok "stall reports its length" grep -q 'no event for 4[01] s' "$TMP/stall.out"
 
 ok "re-execution with a fresh counter is counted, not failed" passes reexec
