@@ -156,6 +156,11 @@ const char *gw_link_name(const struct gw_link *l);
 /* 1 when at least one bind can submit now. */
 int gw_link_can_send(const struct gw_link *l);
 
+/* Shorthand for tests and benches: gw_log_setup() with this level and
+ * defaults otherwise. The daemon calls gw_log_setup itself. Links log
+ * through gateway/log.h, subsystem "bind", "carrier=x bind=2 role=trx". */
+void gw_link_log_level(int level);
+
 const char *gw_bind_state_name(enum gw_bind_state s);
 const char *gw_bind_role_name(enum gw_bind_role r);
 /* 1 when `from -> to` is in the state table (docs/smpp.md). */

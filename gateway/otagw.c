@@ -1,20 +1,23 @@
 /* otagw.c — the daemon's main: options, loading the configuration, the
- * keystore and the E.164 table, --check-config, and (to come) the run loop.
+ * keystore and the E.164 table, --check-config, and the run loop
+ * (gateway/daemon.c owns what runs on it).
  *
  *   otagw -c FILE                 load everything, then run
  *   otagw -c FILE --check-config  validate everything, print the effective
  *                                 configuration (secrets masked), exit 0;
  *                                 on error one line "file:line: reason", exit 2
  *
- * main() reads in three steps, so the loop slots in without reshuffling:
- * gw_main_load() (everything from disk, all checks), then either
- * check_config() or gw_main_run(), then gw_main_free(). */
+ * main() reads in three steps: gw_main_load() (everything from disk, all
+ * checks), then either check_config() or gw_main_run(), then gw_main_free()
+ * (which wipes the keys). */
+#include <ev.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/config.h"
+#include "gateway/daemon.h"
 #include "gateway/e164.h"
 #include "gateway/keystore.h"
 #include "gateway/log.h"
@@ -25,8 +28,8 @@
 
 #define EXIT_CONFIG 2 /* configuration, keystore or table refused */
 
-/* What the daemon holds for its whole life. The bind, queue and loop state
- * join here when they are wired in. */
+/* What the daemon holds for its whole life; the running parts (loop, queue,
+ * links) are gateway/daemon.c's. */
 struct gw_main {
     struct gw_config *cfg;
     struct gw_keystore *keys;
@@ -65,6 +68,8 @@ static int gw_main_load(struct gw_main *m, const char *file)
     if (gw_keystore_load(m->cfg->keystore, &m->keys, err, sizeof err) != 0)
         goto fail;
     if (gw_e164_load(m->cfg->e164_table, &m->e164, err, sizeof err) != 0)
+        goto fail;
+    if (gw_daemon_check_applets(m->cfg, err, sizeof err) != 0)
         goto fail;
     return 0;
 fail:
@@ -120,8 +125,7 @@ static void log_from_config(const struct gw_config *c)
     gw_log_setup(&o);
 }
 
-/* The daemon proper. For now it stops after start-up: the event loop (SMPP
- * binds, the Redis job queue, timers) arrives with the gateway wiring. */
+/* The daemon proper: runs until SIGTERM/SIGINT and a graceful drain. */
 static int gw_main_run(struct gw_main *m)
 {
     log_from_config(m->cfg);
@@ -129,11 +133,25 @@ static int gw_main_run(struct gw_main *m)
            "%zu keyset(s), %zu E.164 prefixes, %u carrier(s), %u route(s)",
            gw_keystore_count(m->keys), gw_e164_count(m->e164), m->cfg->ncarriers,
            m->cfg->nroutes + (m->cfg->default_route.ncarriers ? 1 : 0));
+    struct ev_loop *loop = ev_default_loop(0);
+    if (!loop) {
+        GW_LOG(GW_LOG_ERR, "main", NULL, "cannot create the event loop");
+        gw_log_close();
+        return -1;
+    }
+    char err[1024];
+    struct gw_daemon *d = gw_daemon_new(loop, m->cfg, m->keys, m->e164, err, sizeof err);
+    if (!d) {
+        GW_LOG(GW_LOG_ERR, "main", NULL, "cannot start: %s", err);
+        gw_log_close();
+        return -1;
+    }
     GW_LOG(GW_LOG_NOTICE, "main", NULL, "otagw %s ready", m->cfg->name);
-    GW_LOG(GW_LOG_NOTICE, "main", NULL,
-           "no run loop yet: it arrives with the bind and queue wiring; exiting");
+    int rc = gw_daemon_run(d);
+    gw_daemon_free(d);
+    ev_loop_destroy(loop);
     gw_log_close();
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)

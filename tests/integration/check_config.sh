@@ -73,9 +73,12 @@ run -c "$TMP/b/ok.conf" --check-config
 ok "E.164 table error names e164.csv:2 (exit 2)" bash -c "test $(rc) = 2 && grep -q 'e164.csv:2: prefix 1 already given on line 1' '$err'"
 cp conf/e164.csv "$TMP/b/e164.csv"
 
-# Without --check-config: load, say ready, exit 0 (no run loop yet).
-run -c "$TMP/b/ok.conf"
-ok "daemon start loads and says ready" bash -c "test $(rc) = 0 && grep -q 'notice main otagw otagw ready' '$err'"
+# Without --check-config the daemon runs (tests/integration/e2e_*.sh); with
+# no Redis to talk to it refuses to start: exit 1, a line naming the server.
+NOREDIS=$(free_port)
+printf '%s\n[redis]\nport = %s\n' "$base" "$NOREDIS" >"$TMP/b/noredis.conf"
+run -c "$TMP/b/noredis.conf"
+ok "daemon without Redis: exit 1 naming the server" bash -c "test $(rc) = 1 && grep -q \"cannot start: .*127.0.0.1:$NOREDIS\" '$err'"
 
 run --version
 ok "--version" bash -c "test $(rc) = 0 && grep -q '^otagw ' '$out'"

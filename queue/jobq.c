@@ -1,0 +1,1284 @@
+/* jobq.c — Redis for the daemon: intake, transitions, scans, reconnection.
+ *
+ * Owns two hiredis async connections on the daemon's libev loop (hiredis
+ * 0.14.1: no redisAsyncSetTimeout, so each connection has its own libev
+ * watchdog for connect and command timeouts), the in-flight jobs, and the
+ * replay list of outcomes that could not reach Redis yet. The state machine
+ * itself is the Lua script of queue/script.c; this file moves arguments to
+ * it and replies back to the daemon. See jobq.h for the contract and
+ * docs/queue.md for the keys. */
+#include "queue/jobq.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ev.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libev.h>
+
+#include "codec/hex.h"
+#include "queue/outcome.h"
+#include "queue/script.h"
+
+#define MAX_ARGS (8 + 2 * JOBQ_FIELDS_MAX)
+
+enum conn_state { C_DOWN, C_CONNECTING, C_HANDSHAKE, C_READY };
+
+struct conn {
+    struct jobq *q;
+    const char *name; /* "cmd" or "read" */
+    int is_cmd;
+    redisAsyncContext *ac;
+    enum conn_state st;
+    ev_timer retry;    /* reconnect back-off */
+    ev_timer watchdog; /* connect and command timeouts */
+    ev_tstamp since;   /* connect start, or the last sign of life */
+    unsigned backoff_ms;
+    unsigned outstanding;
+    unsigned handshake_left;
+    int blocking; /* an XREADGROUP BLOCK is outstanding */
+    char why[256];
+};
+
+/* A job held by the daemon, or an outcome waiting for Redis. */
+struct item {
+    struct jobq_job job; /* first: the daemon's pointer is the item's */
+    struct jobq *q;
+    struct item *next;
+    int argc;
+    char **argv;
+    size_t *argl;
+    jobq_done_fn *done;
+    void *cbud;
+};
+
+struct jobq {
+    struct ev_loop *loop;
+    struct jobq_settings s;
+    struct jobq_callbacks cb;
+    void *ud;
+    char *strs[16]; /* copies of the settings' strings */
+    struct conn cmd, rd;
+    char sha[41];
+    char *script;
+    unsigned inflight; /* jobs read or handed out and not yet resolved */
+    unsigned reserved; /* slots promised to a scan reply on its way */
+    int reading;
+    int scanning; /* a retry_due / XAUTOCLAIM is outstanding */
+    int paused;
+    int up;
+    int freeing;
+    ev_timer scan;
+    ev_timer kick; /* read more once the current callbacks are done */
+    struct item *replay, **replay_tail;
+    char last_why[256];
+};
+
+typedef void reply_fn(struct jobq *q, redisReply *r, void *priv, int err);
+
+struct req {
+    struct conn *c;
+    reply_fn *fn;
+    void *priv;
+};
+
+static void logf_(struct jobq *q, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(struct jobq *q, int level, const char *fmt, ...)
+{
+    if (!q->cb.log)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    q->cb.log(q->ud, level, buf);
+}
+
+static void read_more(struct jobq *q);
+static void conn_start(struct conn *c);
+static void replay_all(struct jobq *q);
+
+/* ---- settings -------------------------------------------------------- */
+
+#define DEF(f, v)                                                                                  \
+    do {                                                                                           \
+        if (!s->f)                                                                                 \
+            s->f = v;                                                                              \
+    } while (0)
+
+void jobq_settings_defaults(struct jobq_settings *s)
+{
+    DEF(host, "127.0.0.1");
+    DEF(port, 6379);
+    DEF(prefix, "ota:");
+    DEF(stream_jobs, "ota:jobs");
+    DEF(stream_events, "ota:events");
+    DEF(group, "otagw");
+    DEF(batch, 64);
+    DEF(max_inflight, 1024);
+    DEF(max_attempts, 3);
+    DEF(default_validity, 86400);
+    DEF(block_ms, 2000);
+    DEF(connect_timeout_ms, 3000);
+    DEF(command_timeout_ms, 5000);
+    DEF(reconnect_min_ms, 100);
+    DEF(reconnect_max_ms, 5000);
+    DEF(lease_ms, 120000);
+    DEF(claim_idle_ms, s->lease_ms + 30000);
+    DEF(scan_ms, 1000);
+    DEF(retry_base_ms, 5000);
+    DEF(retry_max_ms, 300000);
+    DEF(reconcile_ms, 120000);
+    DEF(map_ttl_s, 3600);
+    DEF(early_ttl_ms, 120000);
+    DEF(retention_s, 604800);
+    DEF(events_maxlen, 1000000);
+    DEF(resync_step, 256);
+    DEF(default_class, "uicc");
+    if (s->user && !*s->user)
+        s->user = NULL;
+    if (s->password && !*s->password)
+        s->password = NULL;
+}
+#undef DEF
+
+void jobq_consumer_name(const char *gateway_name, char *out, size_t cap)
+{
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    for (char *p = host; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+            *p = '_';
+    snprintf(out, cap, "%s-%s-%ld", gateway_name && *gateway_name ? gateway_name : "otagw", host,
+             (long)getpid());
+}
+
+static int name_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr(":_.{}-", *s))
+            return 0;
+    return 1;
+}
+
+char *jobq_script_text(const struct jobq_settings *in)
+{
+    struct jobq_settings s = *in;
+    jobq_settings_defaults(&s);
+    if (!name_ok(s.prefix) || !name_ok(s.stream_jobs) || !name_ok(s.stream_events) ||
+        !name_ok(s.group) || !name_ok(s.default_class))
+        return NULL;
+    char pro[1024];
+    /* CMAX: the highest counter ever handed out is FFFFFFFFFE; a card that
+     * stores FFFFFFFFFF answers "counter blocked" for ever (TS 102 225
+     * §5.1.1, PoR status 04). */
+    int n = snprintf(pro, sizeof pro,
+                     "local P='%s' local JOBS='%s' local EVENTS='%s' local GROUP='%s' "
+                     "local MAXATT=%u local LEASE=%u local RETAIN=%u local EVMAX=%u "
+                     "local MAPTTL=%llu local EARLY=%u local CMAX=1099511627774 "
+                     "local STEP=%llu local HISTMAX=4096 local DEFCLASS='%s'\n",
+                     s.prefix, s.stream_jobs, s.stream_events, s.group, s.max_attempts, s.lease_ms,
+                     s.retention_s, s.events_maxlen, (unsigned long long)s.map_ttl_s * 1000ull,
+                     s.early_ttl_ms, (unsigned long long)s.resync_step, s.default_class);
+    size_t bl = strlen(jobq_script_body);
+    char *t = malloc((size_t)n + bl + 1);
+    if (!t)
+        return NULL;
+    memcpy(t, pro, (size_t)n);
+    memcpy(t + n, jobq_script_body, bl + 1);
+    return t;
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+static void set_up(struct jobq *q)
+{
+    int up = q->cmd.st == C_READY && q->rd.st == C_READY;
+    if (up == q->up)
+        return;
+    q->up = up;
+    if (up) {
+        logf_(q, 6, "redis %s:%u: connected (consumer %s)", q->s.host, q->s.port, q->s.consumer);
+        q->last_why[0] = '\0';
+    } else {
+        logf_(q, 4, "redis %s:%u: down: %s; not taking work", q->s.host, q->s.port,
+              q->last_why[0] ? q->last_why : "disconnected");
+    }
+    if (q->cb.link && !q->freeing)
+        q->cb.link(q->ud, up, up ? "" : q->last_why);
+    if (up) {
+        replay_all(q);
+        read_more(q);
+    }
+}
+
+static void conn_down(struct conn *c, const char *why)
+{
+    struct jobq *q = c->q;
+    c->st = C_DOWN;
+    c->ac = NULL;
+    c->outstanding = 0;
+    c->blocking = 0;
+    if (why && *why) {
+        snprintf(c->why, sizeof c->why, "%s", why);
+        snprintf(q->last_why, sizeof q->last_why, "%s", why);
+    }
+    ev_timer_stop(q->loop, &c->watchdog);
+    if (q->freeing)
+        return;
+    /* Exponential back-off with jitter, so a fleet does not reconnect in step. */
+    unsigned b = c->backoff_ms ? c->backoff_ms : q->s.reconnect_min_ms;
+    c->backoff_ms = b * 2 > q->s.reconnect_max_ms ? q->s.reconnect_max_ms : b * 2;
+    double d = b / 1000.0 * (0.8 + 0.4 * (rand() / (double)RAND_MAX));
+    ev_timer_set(&c->retry, d, 0);
+    ev_timer_start(q->loop, &c->retry);
+    set_up(q);
+}
+
+/* Drops the connection from our side: pending callbacks get NULL replies. */
+static void conn_kill(struct conn *c, const char *why)
+{
+    redisAsyncContext *ac = c->ac;
+    if (!ac)
+        return;
+    logf_(c->q, 4, "redis %s connection: %s", c->name, why);
+    conn_down(c, why);
+    redisAsyncFree(ac);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct conn *c = ac->data;
+    if (!c || c->ac != ac)
+        return; /* we dropped it ourselves */
+    char why[200];
+    snprintf(why, sizeof why, "connection lost%s%s", status == REDIS_OK ? "" : ": ",
+             status == REDIS_OK ? "" : (ac->errstr[0] ? ac->errstr : "error"));
+    conn_down(c, why);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct req *rq = privdata;
+    struct conn *c = rq->c;
+    (void)ac;
+    if (c->outstanding)
+        c->outstanding--;
+    c->since = ev_now(c->q->loop);
+    rq->fn(c->q, reply, rq->priv, reply ? 0 : -ENOTCONN);
+    free(rq);
+}
+
+/* Sends one command; fn runs exactly once (err -ENOTCONN when the reply
+ * never comes). Returns -ENOTCONN without calling fn when not connected. */
+static int conn_send(struct conn *c, int internal, reply_fn *fn, void *priv, int argc,
+                     const char **argv, const size_t *argl)
+{
+    if (!c->ac || (c->st != C_READY && !(internal && c->st == C_HANDSHAKE)))
+        return -ENOTCONN;
+    struct req *rq = malloc(sizeof *rq);
+    if (!rq)
+        return -ENOMEM;
+    rq->c = c, rq->fn = fn, rq->priv = priv;
+    if (redisAsyncCommandArgv(c->ac, on_reply, rq, argc, argv, argl) != REDIS_OK) {
+        free(rq);
+        return -ENOTCONN;
+    }
+    if (c->outstanding++ == 0)
+        c->since = ev_now(c->q->loop);
+    return 0;
+}
+
+static void on_handshake(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct conn *c = priv;
+    if (err || c->st != C_HANDSHAKE)
+        return;
+    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
+        if (!c->why[0] || strncmp(c->why, "handshake:", 10) != 0) {
+            char why[256];
+            snprintf(why, sizeof why, "handshake: %.200s", r->str);
+            snprintf(c->why, sizeof c->why, "%s", why);
+        }
+    }
+    if (r->type == REDIS_REPLY_STRING && r->len == 40 && c->is_cmd)
+        memcpy(q->sha, r->str, 40), q->sha[40] = '\0';
+    if (--c->handshake_left)
+        return;
+    if (strncmp(c->why, "handshake:", 10) == 0) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", c->why);
+        logf_(q, 3, "redis %s:%u: %s", q->s.host, q->s.port, why);
+        conn_kill(c, why);
+        return;
+    }
+    c->st = C_READY;
+    c->backoff_ms = 0;
+    c->why[0] = '\0';
+    set_up(q);
+}
+
+static void on_connect(const redisAsyncContext *cac, int status)
+{
+    redisAsyncContext *ac = (redisAsyncContext *)cac;
+    struct conn *c = ac->data;
+    if (!c || c->ac != ac)
+        return;
+    struct jobq *q = c->q;
+    if (status != REDIS_OK) {
+        char why[200];
+        snprintf(why, sizeof why, "connect: %s", ac->errstr);
+        conn_down(c, why); /* hiredis frees ac after this callback */
+        return;
+    }
+    c->st = C_HANDSHAKE;
+    c->handshake_left = 0;
+    c->why[0] = '\0';
+    c->since = ev_now(q->loop);
+    const char *a[6];
+    char db[16];
+#define HS(n)                                                                                      \
+    do {                                                                                           \
+        if (conn_send(c, 1, on_handshake, c, n, a, NULL) == 0)                                     \
+            c->handshake_left++;                                                                   \
+    } while (0)
+    if (q->s.password) {
+        a[0] = "AUTH";
+        if (q->s.user) {
+            a[1] = q->s.user, a[2] = q->s.password;
+            HS(3);
+        } else {
+            a[1] = q->s.password;
+            HS(2);
+        }
+    }
+    if (q->s.db) {
+        snprintf(db, sizeof db, "%u", q->s.db);
+        a[0] = "SELECT", a[1] = db;
+        HS(2);
+    }
+    if (c->is_cmd) {
+        a[0] = "XGROUP", a[1] = "CREATE", a[2] = q->s.stream_jobs, a[3] = q->s.group, a[4] = "0",
+        a[5] = "MKSTREAM";
+        HS(6);
+        a[0] = "SCRIPT", a[1] = "LOAD", a[2] = q->script;
+        HS(3);
+    }
+    a[0] = "PING";
+    HS(1);
+#undef HS
+}
+
+static void conn_start(struct conn *c)
+{
+    struct jobq *q = c->q;
+    redisAsyncContext *ac = q->s.host[0] == '/' ? redisAsyncConnectUnix(q->s.host)
+                                                : redisAsyncConnect(q->s.host, (int)q->s.port);
+    if (!ac || ac->err) {
+        char why[200];
+        snprintf(why, sizeof why, "connect: %s", ac ? ac->errstr : "out of memory");
+        if (ac)
+            redisAsyncFree(ac);
+        conn_down(c, why);
+        return;
+    }
+    ac->data = c;
+    if (redisLibevAttach(q->loop, ac) != REDIS_OK) {
+        redisAsyncFree(ac);
+        conn_down(c, "cannot attach to the event loop");
+        return;
+    }
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    c->ac = ac;
+    c->st = C_CONNECTING;
+    c->since = ev_now(q->loop);
+    ev_timer_again(q->loop, &c->watchdog);
+}
+
+static void on_retry_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    conn_start(w->data);
+}
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    struct conn *c = w->data;
+    struct jobq *q = c->q;
+    double idle = ev_now(loop) - c->since;
+    if ((c->st == C_CONNECTING || c->st == C_HANDSHAKE) &&
+        idle > q->s.connect_timeout_ms / 1000.0) {
+        conn_kill(c, c->st == C_CONNECTING ? "connect timed out" : "handshake timed out");
+        return;
+    }
+    double limit = q->s.command_timeout_ms / 1000.0 + (c->blocking ? q->s.block_ms / 1000.0 : 0);
+    if (c->st == C_READY && c->outstanding && idle > limit)
+        conn_kill(c, "command timed out");
+}
+
+static void conn_init(struct jobq *q, struct conn *c, const char *name, int is_cmd)
+{
+    c->q = q;
+    c->name = name;
+    c->is_cmd = is_cmd;
+    ev_timer_init(&c->retry, on_retry_timer, 0, 0);
+    c->retry.data = c;
+    ev_init(&c->watchdog, on_watchdog);
+    c->watchdog.repeat = 0.1;
+    c->watchdog.data = c;
+}
+
+/* ---- items ----------------------------------------------------------- */
+
+static void item_free(struct item *it)
+{
+    if (!it)
+        return;
+    for (int i = 0; i < it->argc; i++)
+        free(it->argv[i]);
+    free(it->argv);
+    free(it->argl);
+    free(it);
+}
+
+static void resolved(struct jobq *q)
+{
+    if (q->inflight)
+        q->inflight--;
+    if (!q->freeing)
+        ev_feed_event(q->loop, &q->kick, EV_TIMER);
+}
+
+static void on_kick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    read_more(w->data);
+}
+
+static const char *word(redisReply *r, size_t i)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements <= i)
+        return "";
+    redisReply *e = r->element[i];
+    return e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS ? e->str : "";
+}
+
+/* EVALSHA with argv after the script's name. */
+static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char **argv,
+                  const size_t *argl)
+{
+    const char *a[MAX_ARGS + 3];
+    size_t l[MAX_ARGS + 3];
+    if (argc > MAX_ARGS)
+        return -E2BIG;
+    a[0] = "EVALSHA", l[0] = 7;
+    a[1] = q->sha, l[1] = 40;
+    a[2] = "0", l[2] = 1;
+    for (int i = 0; i < argc; i++) {
+        a[3 + i] = argv[i];
+        l[3 + i] = argl ? argl[i] : strlen(argv[i]);
+    }
+    return conn_send(&q->cmd, 0, fn, priv, argc + 3, a, l);
+}
+
+/* ---- outcomes of held jobs: kept until Redis has them ------------------ */
+
+static void on_outcome(struct jobq *q, redisReply *r, void *priv, int err);
+
+static void outcome_send(struct jobq *q, struct item *it)
+{
+    if (script(q, on_outcome, it, it->argc, (const char **)it->argv, it->argl) != 0) {
+        it->next = NULL;
+        *q->replay_tail = it;
+        q->replay_tail = &it->next;
+    }
+}
+
+static void replay_all(struct jobq *q)
+{
+    struct item *l = q->replay;
+    q->replay = NULL;
+    q->replay_tail = &q->replay;
+    while (l) {
+        struct item *n = l->next;
+        outcome_send(q, l);
+        l = n;
+    }
+}
+
+/* The script cache was flushed under us (SCRIPT FLUSH, a failover): the
+ * reconnection's handshake loads it again. */
+static int noscript(struct jobq *q, const redisReply *r)
+{
+    if (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0)
+        return 0;
+    conn_kill(&q->cmd, "script missing in redis; reloading");
+    return 1;
+}
+
+static void on_outcome(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct item *it = priv;
+    if (!err && noscript(q, r))
+        err = -ENOTCONN;
+    if (err) { /* connection gone: keep it for the reconnection */
+        if (q->freeing) {
+            if (it->done)
+                it->done(it->cbud, -ECANCELED, "", it->job.key);
+            item_free(it);
+            resolved(q);
+            return;
+        }
+        it->next = NULL;
+        *q->replay_tail = it;
+        q->replay_tail = &it->next;
+        return;
+    }
+    int e = 0;
+    const char *w = word(r, 0);
+    if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, 3, "[job=%s] redis: %s", it->job.key, r->str);
+        e = -EPROTO;
+        w = "";
+    } else if (strcmp(w, "stale") == 0 || strcmp(w, "final") == 0) {
+        logf_(q, 6, "[job=%s attempt=%u] outcome not recorded: %s", it->job.key, it->job.attempt,
+              w);
+    }
+    if (it->done)
+        it->done(it->cbud, e, w, it->job.key);
+    item_free(it);
+    resolved(q);
+}
+
+/* Takes the job back from the daemon with the script call that resolves it. */
+static int outcome(struct jobq *q, struct jobq_job *job, jobq_done_fn *done, void *cbud, int argc,
+                   const char **argv)
+{
+    struct item *it = (struct item *)job;
+    it->argv = calloc((size_t)argc, sizeof *it->argv);
+    it->argl = calloc((size_t)argc, sizeof *it->argl);
+    if (!it->argv || !it->argl)
+        abort(); /* as hiredis does on OOM */
+    for (int i = 0; i < argc; i++) {
+        it->argl[i] = strlen(argv[i]);
+        it->argv[i] = strdup(argv[i]);
+        if (!it->argv[i])
+            abort();
+    }
+    it->argc = argc;
+    it->done = done;
+    it->cbud = cbud;
+    outcome_send(q, it);
+    return 0;
+}
+
+static void fmt_u(char *b, size_t n, unsigned long long v)
+{
+    snprintf(b, n, "%llu", v);
+}
+
+static void lower_hex(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < cap; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = '\0';
+}
+
+int jobq_job_submitted(struct jobq *q, struct jobq_job *job, const char *carrier,
+                       const char *country, const char *tar, const char *const *msgids,
+                       unsigned nseg, jobq_done_fn *done, void *cbud)
+{
+    if (nseg == 0 || nseg > 30 || !carrier || !*carrier || !tar || strlen(tar) != 6)
+        return -EINVAL;
+    const char *a[8 + 30];
+    char att[16], n[8], t[8];
+    fmt_u(att, sizeof att, job->attempt);
+    fmt_u(n, sizeof n, nseg);
+    lower_hex(t, tar, sizeof t);
+    a[0] = "submitted", a[1] = job->key, a[2] = att, a[3] = carrier, a[4] = country ? country : "";
+    a[5] = t, a[6] = job->msisdn, a[7] = n;
+    for (unsigned i = 0; i < nseg; i++) {
+        if (!msgids[i] || !*msgids[i])
+            return -EINVAL;
+        a[8 + i] = msgids[i];
+    }
+    return outcome(q, job, done, cbud, 8 + (int)nseg, a);
+}
+
+static unsigned backoff_ms(const struct jobq *q, unsigned attempt)
+{
+    unsigned long long b = q->s.retry_base_ms;
+    for (unsigned i = 1; i < attempt && b < q->s.retry_max_ms; i++)
+        b *= 2;
+    if (b > q->s.retry_max_ms)
+        b = q->s.retry_max_ms;
+    return (unsigned)(b * (0.8 + 0.4 * (rand() / (double)RAND_MAX)));
+}
+
+int jobq_submit_failed(struct jobq *q, struct jobq_job *job, int transient, const char *reason,
+                       jobq_done_fn *done, void *cbud)
+{
+    char att[16], bo[16];
+    fmt_u(att, sizeof att, job->attempt);
+    fmt_u(bo, sizeof bo, backoff_ms(q, job->attempt));
+    const char *a[] = {"failed", job->key, att, transient ? "1" : "0", reason ? reason : "", bo};
+    return outcome(q, job, done, cbud, 6, a);
+}
+
+int jobq_unknown_outcome(struct jobq *q, struct jobq_job *job, const char *carrier, const char *tar,
+                         jobq_done_fn *done, void *cbud)
+{
+    if (!tar || strlen(tar) != 6)
+        return -EINVAL;
+    char att[16], rec[16], t[8];
+    fmt_u(att, sizeof att, job->attempt);
+    fmt_u(rec, sizeof rec, q->s.reconcile_ms);
+    lower_hex(t, tar, sizeof t);
+    const char *a[] = {"unknown", job->key, att, carrier ? carrier : "", job->msisdn, t, rec};
+    return outcome(q, job, done, cbud, 7, a);
+}
+
+int jobq_job_rejected(struct jobq *q, struct jobq_job *job, const char *reason, jobq_done_fn *done,
+                      void *cbud)
+{
+    char att[16];
+    fmt_u(att, sizeof att, job->attempt);
+    const char *a[] = {"reject2", job->key, att, reason ? reason : "rejected"};
+    return outcome(q, job, done, cbud, 4, a);
+}
+
+void jobq_job_release(struct jobq *q, struct jobq_job *job)
+{
+    char att[16];
+    fmt_u(att, sizeof att, job->attempt);
+    const char *a[] = {"release", job->key, att, q->s.consumer};
+    (void)outcome(q, job, NULL, NULL, 4, a);
+}
+
+/* ---- receipts, PoRs, counters: answered now or failed now ---------------- */
+
+struct call {
+    jobq_done_fn *done;
+    jobq_counter_fn *cdone;
+    void *cbud;
+};
+
+static void on_call(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct call *c = priv;
+    if (!err && noscript(q, r))
+        err = -ENOTCONN;
+    if (err) {
+        if (c->done)
+            c->done(c->cbud, err, "", "");
+        if (c->cdone)
+            c->cdone(c->cbud, err, 0);
+    } else if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, strncmp(r->str, "BLOCKED", 7) ? 3 : 4, "redis: %s", r->str);
+        if (c->done)
+            c->done(c->cbud, -EPROTO, "", "");
+        if (c->cdone)
+            c->cdone(c->cbud, strncmp(r->str, "BLOCKED", 7) ? -EPROTO : -ENOSPC, 0);
+    } else if (c->cdone) {
+        c->cdone(c->cbud, r->type == REDIS_REPLY_INTEGER ? 0 : -EPROTO,
+                 r->type == REDIS_REPLY_INTEGER ? (uint64_t)r->integer : 0);
+    } else if (c->done) {
+        c->done(c->cbud, 0, word(r, 0), word(r, 1));
+    }
+    free(c);
+}
+
+static int call(struct jobq *q, jobq_done_fn *done, jobq_counter_fn *cdone, void *cbud, int argc,
+                const char **argv)
+{
+    struct call *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    c->done = done, c->cdone = cdone, c->cbud = cbud;
+    int rc = script(q, on_call, c, argc, argv, NULL);
+    if (rc != 0) {
+        free(c);
+        if (done)
+            done(cbud, rc, "", "");
+        if (cdone)
+            cdone(cbud, rc, 0);
+    }
+    return 0;
+}
+
+int jobq_receipt(struct jobq *q, const char *carrier, const char *msgid, const char *stat,
+                 const char *err, jobq_done_fn *done, void *cbud)
+{
+    if (!carrier || !*carrier || !msgid || !*msgid)
+        return -EINVAL;
+    char detail[64];
+    enum jobq_outcome o = jobq_receipt_classify(stat, err, detail, sizeof detail);
+    const char *a[] = {
+        "receipt", carrier, msgid, stat ? stat : "", err ? err : "", jobq_outcome_word(o), detail};
+    return call(q, done, NULL, cbud, 7, a);
+}
+
+int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
+             const uint8_t *data, size_t datalen, jobq_done_fn *done, void *cbud)
+{
+    if (!msisdn || !tar || strlen(tar) != 6 || datalen > 512)
+        return -EINVAL;
+    if (*msisdn == '+')
+        msisdn++;
+    char detail[160], c[24], t[8], bo[16], hex[1025] = "";
+    enum jobq_outcome o = jobq_por_classify(status, data, datalen, detail, sizeof detail);
+    if (datalen && !hex_encode(data, datalen, hex, sizeof hex))
+        return -EINVAL;
+    fmt_u(c, sizeof c, cntr);
+    lower_hex(t, tar, sizeof t);
+    fmt_u(bo, sizeof bo, backoff_ms(q, 1));
+    const char *a[] = {"por", msisdn, t, c, jobq_outcome_word(o), detail, hex, bo};
+    return call(q, done, NULL, cbud, 8, a);
+}
+
+int jobq_counter_alloc(struct jobq *q, const char *iccid, const char *keyset, jobq_counter_fn *done,
+                       void *cbud)
+{
+    if (!iccid || !*iccid || !keyset || !*keyset)
+        return -EINVAL;
+    const char *a[] = {"cntr", iccid, keyset};
+    return call(q, NULL, done, cbud, 3, a);
+}
+
+int jobq_move(struct jobq *q, const char *key, const char *state, const char *detail,
+              jobq_done_fn *done, void *cbud)
+{
+    static const char *const finals[] = {"failed", "expired", "rejected", "confirmed"};
+    int known = 0;
+    for (size_t i = 0; i < sizeof finals / sizeof *finals; i++)
+        known |= state && strcmp(state, finals[i]) == 0;
+    if (!known || !key || !*key)
+        return -EINVAL;
+    const char *a[] = {"move", key, state, detail ? detail : ""};
+    return call(q, done, NULL, cbud, 4, a);
+}
+
+/* ---- intake ------------------------------------------------------------ */
+
+static void on_intake(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct item *it = priv;
+    if (!err && noscript(q, r))
+        err = -ENOTCONN;
+    const char *w = err ? "" : word(r, 0);
+    if (!err && r->type == REDIS_REPLY_ARRAY && strcmp(w, "ready") == 0 && r->elements >= 7) {
+        struct jobq_job *j = &it->job;
+        j->attempt = (unsigned)r->element[1]->integer;
+        j->counter = (uint64_t)r->element[2]->integer;
+        snprintf(j->keyset, sizeof j->keyset, "%s", word(r, 3));
+        snprintf(j->card_class, sizeof j->card_class, "%s", word(r, 4));
+        j->deadline_ms = strtoll(word(r, 5), NULL, 10);
+        snprintf(j->entry, sizeof j->entry, "%s", word(r, 6));
+        if (q->freeing) {
+            item_free(it);
+            resolved(q);
+            return;
+        }
+        q->cb.job_ready(q->ud, j);
+        return;
+    }
+    if (err)
+        logf_(q, 4, "[job=%s] intake lost with the connection; the entry stays pending",
+              it->job.key);
+    else if (r->type == REDIS_REPLY_ERROR)
+        logf_(q, 3, "[job=%s] intake: redis: %s", it->job.key, r->str);
+    else
+        logf_(q, 7, "[job=%s] intake: %s %s", it->job.key, w, word(r, 1));
+    item_free(it);
+    resolved(q);
+}
+
+static void on_plain(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    const char *what = priv;
+    if (!err && r->type == REDIS_REPLY_ERROR)
+        logf_(q, 3, "%s: redis: %s", what, r->str);
+    resolved(q);
+}
+
+/* One stream entry: validate, then intake (valid) or reject (invalid). */
+static void take_entry(struct jobq *q, redisReply *e)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING) {
+        resolved(q);
+        return;
+    }
+    const char *entry = e->element[0]->str;
+    redisReply *f = e->element[1];
+    if (f->type != REDIS_REPLY_ARRAY) { /* deleted entry still pending: drop it */
+        const char *a[] = {"XACK", q->s.stream_jobs, q->s.group, entry};
+        if (conn_send(&q->cmd, 0, on_plain, (void *)(uintptr_t) "XACK", 4, a, NULL) != 0)
+            resolved(q);
+        return;
+    }
+    struct jobq_kv kv[JOBQ_FIELDS_MAX + 1];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < f->elements && n <= JOBQ_FIELDS_MAX; i += 2) {
+        redisReply *k = f->element[i], *v = f->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        kv[n++] = (struct jobq_kv){k->str, k->len, v->str, v->len};
+    }
+    if (f->elements / 2 > JOBQ_FIELDS_MAX)
+        n = JOBQ_FIELDS_MAX + 1; /* the validator refuses it with its reason */
+    struct item *it = calloc(1, sizeof *it);
+    if (!it)
+        abort();
+    it->q = q;
+    char reason[256];
+    enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
+    if (rc != JOBQ_OK)
+        jobq_job_salvage(kv, n, it->job.id, it->job.tag);
+    snprintf(it->job.key, sizeof it->job.key, "%s", it->job.id[0] ? it->job.id : entry);
+    snprintf(it->job.entry, sizeof it->job.entry, "%s", entry);
+    const char *a[8 + 2 * JOBQ_FIELDS_MAX];
+    size_t l[8 + 2 * JOBQ_FIELDS_MAX];
+    int argc = 0;
+    int sent;
+    if (rc != JOBQ_OK) {
+        logf_(q, 6, "[job=%s entry=%s] rejected: %s", it->job.key, entry, reason);
+        a[0] = "reject", a[1] = it->job.key, a[2] = entry, a[3] = reason, a[4] = it->job.tag;
+        for (int i = 0; i < 5; i++)
+            l[i] = strlen(a[i]);
+        sent = script(q, on_plain, (void *)(uintptr_t) "reject", 5, a, l);
+        item_free(it);
+        if (sent != 0)
+            resolved(q);
+        return;
+    }
+    char validity[16];
+    fmt_u(validity, sizeof validity,
+          (unsigned long long)(it->job.validity ? it->job.validity : q->s.default_validity) *
+              1000ull);
+    a[argc] = "intake", l[argc++] = 6;
+    a[argc] = it->job.key, l[argc++] = strlen(it->job.key);
+    a[argc] = entry, l[argc++] = strlen(entry);
+    a[argc] = q->s.consumer, l[argc++] = strlen(q->s.consumer);
+    a[argc] = validity, l[argc++] = strlen(validity);
+    for (size_t i = 0; i < n; i++) {
+        if (!jobq_field_known(kv[i].k, kv[i].klen))
+            continue; /* x-* */
+        a[argc] = kv[i].k, l[argc++] = kv[i].klen;
+        a[argc] = kv[i].v, l[argc++] = kv[i].vlen;
+    }
+    sent = script(q, on_intake, it, argc, a, l);
+    if (sent != 0) {
+        item_free(it);
+        resolved(q);
+    }
+}
+
+static void take_entries(struct jobq *q, redisReply *list, unsigned reserved)
+{
+    unsigned got = 0;
+    if (list && list->type == REDIS_REPLY_ARRAY)
+        got = (unsigned)list->elements;
+    if (got > reserved) /* never more than asked; be safe */
+        got = reserved;
+    q->inflight += got;
+    for (unsigned i = 0; i < got; i++)
+        take_entry(q, list->element[i]);
+}
+
+static void on_read(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    unsigned asked = (unsigned)(uintptr_t)priv;
+    q->reading = 0;
+    q->rd.blocking = 0;
+    if (q->reserved >= asked)
+        q->reserved -= asked;
+    if (err || q->freeing)
+        return;
+    if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, 3, "XREADGROUP: %s", r->str);
+        if (strncmp(r->str, "NOGROUP", 7) == 0)
+            conn_kill(&q->cmd, "consumer group missing; recreating it");
+    } else if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1) {
+        redisReply *s = r->element[0];
+        if (s->type == REDIS_REPLY_ARRAY && s->elements == 2)
+            take_entries(q, s->element[1], asked);
+    }
+    ev_feed_event(q->loop, &q->kick, EV_TIMER);
+}
+
+static unsigned free_slots(const struct jobq *q)
+{
+    unsigned used = q->inflight + q->reserved;
+    return used >= q->s.max_inflight ? 0 : q->s.max_inflight - used;
+}
+
+static void read_more(struct jobq *q)
+{
+    if (!q->up || q->paused || q->reading || q->freeing)
+        return;
+    unsigned n = free_slots(q);
+    if (n == 0)
+        return; /* back-pressure: resumes when a job is resolved */
+    if (n > q->s.batch)
+        n = q->s.batch;
+    char count[16], block[16];
+    fmt_u(count, sizeof count, n);
+    fmt_u(block, sizeof block, q->s.block_ms);
+    const char *a[] = {"XREADGROUP", "GROUP", q->s.group, q->s.consumer,    "COUNT", count,
+                       "BLOCK",      block,   "STREAMS",  q->s.stream_jobs, ">"};
+    if (conn_send(&q->rd, 0, on_read, (void *)(uintptr_t)n, 11, a, NULL) == 0) {
+        q->reading = 1;
+        q->rd.blocking = 1;
+        q->reserved += n;
+    }
+}
+
+/* ---- scans: deadlines, retries, reclaim --------------------------------- */
+
+static void on_expired(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    (void)priv;
+    if (err)
+        return;
+    if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, 3, "expiry scan: %s", r->str);
+        return;
+    }
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        logf_(q, 6, "[job=%s] expired", r->element[i]->str);
+        if (q->cb.job_final && !q->freeing)
+            q->cb.job_final(q->ud, r->element[i]->str, "expired");
+    }
+}
+
+static void retry_item(struct jobq *q, redisReply *e)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements != 4 ||
+        e->element[3]->type != REDIS_REPLY_ARRAY) {
+        resolved(q);
+        return;
+    }
+    redisReply *h = e->element[3];
+    struct jobq_kv kv[JOBQ_FIELDS_MAX];
+    size_t n = 0;
+    const char *keyset = "", *cls = "", *deadline = "0";
+    /* The record also holds the TAR op_submitted/op_unknown stored for
+     * correlation: a job field only for type=apdu (the validator refuses it
+     * elsewhere), so it is not fed back for the other types. */
+    int is_apdu = 0;
+    for (size_t i = 0; i + 1 < h->elements; i += 2)
+        if (strcmp(h->element[i]->str, "type") == 0 && strcmp(h->element[i + 1]->str, "apdu") == 0)
+            is_apdu = 1;
+    for (size_t i = 0; i + 1 < h->elements; i += 2) {
+        const char *k = h->element[i]->str;
+        size_t kl = h->element[i]->len;
+        const char *v = h->element[i + 1]->str;
+        if (strcmp(k, "class") == 0)
+            cls = v;
+        else if (strcmp(k, "deadline") == 0)
+            deadline = v;
+        if (strcmp(k, "keyset") == 0)
+            keyset = v;
+        if (!is_apdu && strcmp(k, "tar") == 0)
+            continue;
+        if (jobq_field_known(k, kl) && n < JOBQ_FIELDS_MAX)
+            kv[n++] = (struct jobq_kv){k, kl, v, h->element[i + 1]->len};
+    }
+    struct item *it = calloc(1, sizeof *it);
+    if (!it)
+        abort();
+    it->q = q;
+    char reason[256];
+    enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
+    struct jobq_job *j = &it->job;
+    snprintf(j->key, sizeof j->key, "%s", e->element[0]->str);
+    j->attempt = (unsigned)e->element[1]->integer;
+    j->counter = (uint64_t)e->element[2]->integer;
+    snprintf(j->keyset, sizeof j->keyset, "%s", keyset);
+    snprintf(j->card_class, sizeof j->card_class, "%s", cls);
+    j->deadline_ms = strtoll(deadline, NULL, 10);
+    if (rc != JOBQ_OK) { /* the record was edited by hand */
+        logf_(q, 3, "[job=%s] stored job no longer valid: %s", j->key, reason);
+        (void)jobq_job_rejected(q, j, reason, NULL, NULL);
+        return;
+    }
+    q->cb.job_ready(q->ud, j);
+}
+
+static void on_retry_due(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    unsigned asked = (unsigned)(uintptr_t)priv;
+    q->scanning = 0;
+    if (q->reserved >= asked)
+        q->reserved -= asked;
+    if (err || q->freeing)
+        return;
+    if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, 3, "retry scan: %s", r->str);
+        return;
+    }
+    unsigned got = r->type == REDIS_REPLY_ARRAY ? (unsigned)r->elements : 0;
+    q->inflight += got;
+    for (unsigned i = 0; i < got; i++)
+        retry_item(q, r->element[i]);
+}
+
+static void on_autoclaim(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    unsigned asked = (unsigned)(uintptr_t)priv;
+    if (q->reserved >= asked)
+        q->reserved -= asked;
+    if (err || q->freeing)
+        return;
+    if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, 3, "XAUTOCLAIM: %s", r->str);
+        return;
+    }
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 && r->element[1]->elements) {
+        logf_(q, 6, "reclaimed %zu pending job(s) idle for %u ms", r->element[1]->elements,
+              q->s.claim_idle_ms);
+        take_entries(q, r->element[1], asked);
+    }
+}
+
+void jobq_scan_now(struct jobq *q)
+{
+    if (!q->up || q->freeing)
+        return;
+    const char *ex[] = {"expire_due", "256"};
+    (void)script(q, on_expired, NULL, 2, ex, NULL);
+    if (q->paused || q->scanning)
+        return;
+    unsigned n = free_slots(q);
+    if (n > q->s.batch)
+        n = q->s.batch;
+    if (n == 0)
+        return;
+    char cnt[16], idle[16];
+    fmt_u(cnt, sizeof cnt, n);
+    const char *rt[] = {"retry_due", q->s.consumer, cnt};
+    if (script(q, on_retry_due, (void *)(uintptr_t)n, 3, rt, NULL) == 0) {
+        q->scanning = 1;
+        q->reserved += n;
+    }
+    n = free_slots(q);
+    if (n > q->s.batch)
+        n = q->s.batch;
+    if (n == 0)
+        return;
+    fmt_u(cnt, sizeof cnt, n);
+    fmt_u(idle, sizeof idle, q->s.claim_idle_ms);
+    const char *ac[] = {"XAUTOCLAIM", q->s.stream_jobs, q->s.group, q->s.consumer, idle,
+                        "0-0",        "COUNT",          cnt};
+    if (conn_send(&q->cmd, 0, on_autoclaim, (void *)(uintptr_t)n, 8, ac, NULL) == 0)
+        q->reserved += n;
+}
+
+static void on_scan(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    jobq_scan_now(w->data);
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static const char *keep(struct jobq *q, int i, const char *s)
+{
+    if (!s)
+        return NULL;
+    q->strs[i] = strdup(s);
+    if (!q->strs[i])
+        abort();
+    return q->strs[i];
+}
+
+struct jobq *jobq_new(struct ev_loop *loop, const struct jobq_settings *s,
+                      const struct jobq_callbacks *cb, void *ud)
+{
+    if (!cb || !cb->job_ready)
+        return NULL;
+    struct jobq *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->loop = loop;
+    q->s = *s;
+    jobq_settings_defaults(&q->s);
+    q->cb = *cb;
+    q->ud = ud;
+    char consumer[128];
+    if (!q->s.consumer) {
+        jobq_consumer_name("otagw", consumer, sizeof consumer);
+        q->s.consumer = consumer;
+    }
+    q->s.host = keep(q, 0, q->s.host);
+    q->s.user = keep(q, 1, q->s.user);
+    q->s.password = keep(q, 2, q->s.password);
+    q->s.prefix = keep(q, 3, q->s.prefix);
+    q->s.stream_jobs = keep(q, 4, q->s.stream_jobs);
+    q->s.stream_events = keep(q, 5, q->s.stream_events);
+    q->s.group = keep(q, 6, q->s.group);
+    q->s.consumer = keep(q, 7, q->s.consumer);
+    q->s.default_class = keep(q, 8, q->s.default_class);
+    q->script = jobq_script_text(&q->s);
+    if (!q->script) {
+        jobq_free(q);
+        return NULL;
+    }
+    q->replay_tail = &q->replay;
+    conn_init(q, &q->cmd, "cmd", 1);
+    conn_init(q, &q->rd, "read", 0);
+    ev_timer_init(&q->scan, on_scan, q->s.scan_ms / 1000.0, q->s.scan_ms / 1000.0);
+    q->scan.data = q;
+    ev_timer_start(loop, &q->scan);
+    ev_timer_init(&q->kick, on_kick, 0, 0);
+    q->kick.data = q;
+    conn_start(&q->cmd);
+    conn_start(&q->rd);
+    return q;
+}
+
+void jobq_free(struct jobq *q)
+{
+    if (!q)
+        return;
+    q->freeing = 1;
+    ev_timer_stop(q->loop, &q->scan);
+    ev_clear_pending(q->loop, &q->kick);
+    struct conn *cs[] = {&q->rd, &q->cmd};
+    for (int i = 0; i < 2; i++) {
+        ev_timer_stop(q->loop, &cs[i]->retry);
+        ev_timer_stop(q->loop, &cs[i]->watchdog);
+        if (cs[i]->ac) {
+            redisAsyncContext *ac = cs[i]->ac;
+            cs[i]->ac = NULL;
+            redisAsyncFree(ac);
+        }
+    }
+    for (struct item *it = q->replay, *n; it; it = n) {
+        n = it->next;
+        if (it->done)
+            it->done(it->cbud, -ECANCELED, "", it->job.key);
+        item_free(it);
+    }
+    if (q->s.password)
+        memset(q->strs[2], 0, strlen(q->strs[2]));
+    for (size_t i = 0; i < sizeof q->strs / sizeof *q->strs; i++)
+        free(q->strs[i]);
+    free(q->script);
+    free(q);
+}
+
+void jobq_pause(struct jobq *q, int paused)
+{
+    q->paused = paused;
+    if (!paused)
+        read_more(q);
+}
+
+unsigned jobq_inflight(const struct jobq *q)
+{
+    return q->inflight;
+}
+
+int jobq_is_up(const struct jobq *q)
+{
+    return q->up;
+}
+
+/* ---- start-up check (blocking) ----------------------------------------- */
+
+int jobq_check(const struct jobq_settings *in, char *err, size_t errlen)
+{
+    struct jobq_settings s = *in;
+    jobq_settings_defaults(&s);
+    struct timeval tv = {s.connect_timeout_ms / 1000, (s.connect_timeout_ms % 1000) * 1000};
+    redisContext *c = s.host[0] == '/' ? redisConnectUnixWithTimeout(s.host, tv)
+                                       : redisConnectWithTimeout(s.host, (int)s.port, tv);
+    int rc = 0;
+    char where[300];
+    if (s.host[0] == '/')
+        snprintf(where, sizeof where, "redis %s", s.host);
+    else
+        snprintf(where, sizeof where, "redis %s:%u", s.host, s.port);
+    if (!c || c->err) {
+        snprintf(err, errlen, "%s: cannot connect: %s", where, c ? c->errstr : "out of memory");
+        redisFree(c);
+        return -ECONNREFUSED;
+    }
+    redisSetTimeout(
+        c, (struct timeval){s.command_timeout_ms / 1000, (s.command_timeout_ms % 1000) * 1000});
+    redisReply *r = NULL;
+    char *text = NULL;
+#define FAIL(code, ...)                                                                            \
+    do {                                                                                           \
+        snprintf(err, errlen, __VA_ARGS__);                                                        \
+        rc = code;                                                                                 \
+        goto out;                                                                                  \
+    } while (0)
+#define CMD(...)                                                                                   \
+    do {                                                                                           \
+        freeReplyObject(r);                                                                        \
+        r = redisCommand(c, __VA_ARGS__);                                                          \
+        if (!r)                                                                                    \
+            FAIL(-EIO, "%s: %s", where, c->errstr);                                                \
+    } while (0)
+    if (s.password) {
+        if (s.user)
+            CMD("AUTH %s %s", s.user, s.password);
+        else
+            CMD("AUTH %s", s.password);
+        if (r->type == REDIS_REPLY_ERROR)
+            FAIL(-EACCES, "%s: AUTH%s%s failed: %s", where, s.user ? " as " : "",
+                 s.user ? s.user : "", r->str);
+    }
+    if (s.db) {
+        CMD("SELECT %u", s.db);
+        if (r->type == REDIS_REPLY_ERROR)
+            FAIL(-EINVAL, "%s: SELECT %u: %s", where, s.db, r->str);
+    }
+    CMD("PING");
+    if (r->type == REDIS_REPLY_ERROR)
+        FAIL(strncmp(r->str, "NOAUTH", 6) == 0 ? -EACCES : -EIO, "%s: %s%s", where, r->str,
+             strncmp(r->str, "NOAUTH", 6) == 0 ? " (set redis password in the config)" : "");
+    CMD("INFO server");
+    if (r->type == REDIS_REPLY_STRING) {
+        const char *v = strstr(r->str, "redis_version:");
+        int maj = 0, min = 0;
+        if (v && sscanf(v + 14, "%d.%d", &maj, &min) == 2 && (maj < 6 || (maj == 6 && min < 2)))
+            FAIL(-ENOTSUP, "%s: version %d.%d; otagw needs 6.2 or later (XAUTOCLAIM)", where, maj,
+                 min);
+    }
+    CMD("XGROUP CREATE %s %s 0 MKSTREAM", s.stream_jobs, s.group);
+    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)
+        FAIL(-EIO, "%s: XGROUP CREATE %s %s: %s", where, s.stream_jobs, s.group, r->str);
+    text = jobq_script_text(&s);
+    if (!text)
+        FAIL(-EINVAL, "%s: invalid key prefix, stream, group or class name", where);
+    CMD("SCRIPT LOAD %s", text);
+    if (r->type == REDIS_REPLY_ERROR)
+        FAIL(-EIO, "%s: SCRIPT LOAD: %s", where, r->str);
+out:
+#undef CMD
+#undef FAIL
+    free(text);
+    freeReplyObject(r);
+    redisFree(c);
+    return rc;
+}

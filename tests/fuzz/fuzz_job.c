@@ -1,0 +1,45 @@
+/* fuzz_job.c — libFuzzer target for the job validator (queue/job.c).
+ *
+ * Input: field/value pairs separated by NUL bytes ("k\0v\0k\0v..."), so the
+ * fuzzer reaches every field with arbitrary bytes, NULs excepted (Redis
+ * would carry them; the binary_and_bounds unit test covers those). The
+ * validator must never crash, and an accepted job must hold only what the
+ * contract allows. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue/job.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct jobq_kv kv[JOBQ_FIELDS_MAX + 2];
+    size_t n = 0;
+    const char *p = (const char *)data;
+    const char *end = p + size;
+    while (p < end && n < JOBQ_FIELDS_MAX + 2) {
+        const char *k = p;
+        const char *z = memchr(p, 0, (size_t)(end - p));
+        size_t kl = z ? (size_t)(z - p) : (size_t)(end - p);
+        p += kl + (z ? 1 : 0);
+        const char *v = p;
+        z = memchr(p, 0, (size_t)(end - p));
+        size_t vl = z ? (size_t)(z - p) : (size_t)(end - p);
+        p += vl + (z ? 1 : 0);
+        kv[n++] = (struct jobq_kv){k, kl, v, vl};
+    }
+    static struct jobq_job j;
+    char why[256];
+    if (jobq_job_parse(kv, n, &j, why, sizeof why) == JOBQ_OK) {
+        if (!j.iccid[0] || !j.msisdn[0] || j.type < JOBQ_SWITCH || j.type > JOBQ_APDU)
+            abort();
+        if (j.type == JOBQ_APDU && jobq_apdus_check(j.apdus, strlen(j.apdus), why, sizeof why) < 1)
+            abort();
+    } else if (why[0] == '\0') {
+        abort(); /* every refusal has a reason */
+    }
+    return 0;
+}

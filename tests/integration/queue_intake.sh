@@ -1,0 +1,87 @@
+#!/bin/bash
+# queue/ intake against a real redis-server: validation (a bad job of each
+# kind is rejected with an event naming the field, and acknowledged),
+# duplicate ids, the exactly-one-final-state rule, message-id and PoR
+# correlation including a receipt that arrives before its message id.
+. tests/lib/harness.sh
+. tests/lib/queue.sh
+start_redis
+export REDIS_PORT
+card "$ICCID1" ks1 uicc
+
+# Bad jobs, one of each kind, and the field each reason must name.
+bad() { R xadd ota:jobs '*' id "$1" "${@:3}" >/dev/null; echo "$1 $2" >>"$TMP/bad"; }
+B="iccid $ICCID1 msisdn $MSISDN1"
+bad b-type "type:" type reboot $B
+bad b-notype "type:" $B
+bad b-iccid "iccid:" type apdu iccid 12 msisdn $MSISDN1 tar B00010 apdus 00A40000
+bad b-msisdn "msisdn:" type apdu iccid $ICCID1 msisdn 0049x tar B00010 apdus 00A40000
+bad b-method "method:" type switch $B method teleport
+bad b-slot "slot:" type switch $B method applet
+bad b-na "file:" type switch $B method applet slot 1 file imsi
+bad b-file "file:" type config $B file secret value 00
+bad b-tar "tar:" type apdu $B tar B0 apdus 00A40000
+bad b-apdus "apdus:" type apdu $B tar B00010 apdus 00A4000403FF
+bad b-unknown "valdity:" type apdu $B tar B00010 apdus 00A40000 valdity 60
+bad b-binary "tag:" type apdu $B tar B00010 apdus 00A40000 tag "$(printf 'a\001b')"
+bad b-validity "validity:" type apdu $B tar B00010 apdus 00A40000 validity 0
+# Invalid id: the job is known by its stream entry id.
+R xadd ota:jobs '*' id 'no/slash' type apdu $B >/dev/null
+# Valid jobs; j-dup twice; a card nobody registered.
+apdu_job j-1
+apdu_job j-dup
+apdu_job j-dup tag second
+R xadd ota:jobs '*' id j-nocard type apdu iccid 8949000000000000999 msisdn $MSISDN1 tar B00010 \
+    apdus 00A40000 >/dev/null
+apdu_job j-early
+apdu_job j-x x-trace abc
+
+agent a1 --run-ms 1500 --deliver --early-receipt
+
+while read -r id field; do
+    ok "$id rejected" test "$(state "$id")" = rejected
+    ok "$id: one rejected event" test "$(nevents "$id" rejected)" = 1
+    ok "$id: reason names $field" bash -c "redis-cli -p $REDIS_PORT hget ota:job:$id detail | grep -q '^$field'"
+done <"$TMP/bad"
+ok "invalid id: job keyed by its entry id, rejected" \
+    bash -c "redis-cli -p $REDIS_PORT --scan --pattern 'ota:job:*-*' | while read -r k; do redis-cli -p $REDIS_PORT hget \$k detail; done | grep -q '^id: only letters'"
+ok "every entry acknowledged (nothing pending)" test "$(R xpending ota:jobs otagw | head -1)" = 0
+ok "bad jobs never handed to the daemon" bash -c "! grep -q 'READY b-' $TMP/a1.out"
+
+ok "duplicate id: handed out once" test "$(grep -c '^READY j-dup ' "$TMP/a1.out")" = 1
+ok "duplicate id: one received event" test "$(nevents j-dup received)" = 1
+ok "duplicate id: a duplicate notice" test "$(nevents j-dup duplicate)" = 1
+ok "duplicate id: the first entry's tag kept" test "$(R hget ota:job:j-dup tag)" = ""
+ok "unknown card rejected with its reason" \
+    bash -c "redis-cli -p $REDIS_PORT hget ota:job:j-nocard detail | grep -q 'card 8949000000000000999 unknown'"
+ok "x- fields accepted and not stored" test "$(R hexists ota:job:j-x x-trace)" = 0
+
+# Correlation: j-early's receipt came before its message id and was applied.
+ok "receipt before id: stashed first" grep -q '^RECEIPT - stashed' "$TMP/a1.out"
+ok "receipt before id: applied at submit" \
+    bash -c "redis-cli -p $REDIS_PORT hget ota:job:j-early history | grep -q 'delivered .*received before its id'"
+ok "j-early confirmed by its PoR" test "$(state j-early)" = confirmed
+for s in received submitted delivered confirmed; do
+    ok "j-1: exactly one $s event" test "$(nevents j-1 "$s")" = 1
+done
+ok "msgid map stored with expiry" bash -c "[ \$(redis-cli -p $REDIS_PORT pttl ota:msgid:simc:mj-1-1) -gt 0 ]"
+ok "PoR map stored with expiry" bash -c "[ \$(redis-cli -p $REDIS_PORT pttl ota:por:$MSISDN1:b00010:1) -gt 0 ]"
+ok "counters: one per job, never reused" \
+    test "$(awk '/^READY/ {print $4}' "$TMP/a1.out" | sort | uniq -d | wc -l)" = 0
+
+# Exactly one final state: every second final transition is refused, by the script.
+ok "confirmed job refuses failed" test "$("$AGENT" --move j-1 failed x | tail -1)" = final
+ok "state still confirmed" test "$(state j-1)" = confirmed
+ok "no failed event after confirmed" test "$(nevents j-1 failed)" = 0
+ok "rejected job refuses confirmed" test "$("$AGENT" --move b-type confirmed x | tail -1)" = final
+ok "a late PoR on a final job changes nothing" test "$("$AGENT" --por $MSISDN1 b00010 1 0 | tail -1)" = "POR j-1 final"
+apdu_job j-open
+agent a2 --run-ms 800
+ok "j-open submitted, not final" test "$(state j-open)" = submitted
+ok "non-final job moves once to failed" test "$("$AGENT" --move j-open failed 'by hand' | tail -1)" = ok
+ok "then refuses expired" test "$("$AGENT" --move j-open expired x | tail -1)" = final
+ok "then refuses confirmed by a PoR" test "$("$AGENT" --por $MSISDN1 b00010 "$(R hget ota:job:j-open counter)" 0 | tail -1)" = "POR j-open final"
+ok "j-open: exactly one final event" \
+    test "$(($(nevents j-open failed) + $(nevents j-open expired) + $(nevents j-open confirmed)))" = 1
+ok "final record expires (retention)" bash -c "[ \$(redis-cli -p $REDIS_PORT ttl ota:job:j-1) -gt 0 ]"
+done_testing
