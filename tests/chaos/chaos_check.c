@@ -666,7 +666,7 @@ static void print_map_sorted(const char *title, const struct map *m)
 static void judge_jobs(int have_state, int have_journal)
 {
     unsigned long lost = 0, twofinal = 0, finals = 0, retries = 0, dups = 0, attempts = 0;
-    unsigned long effects = 0, reexec = 0;
+    unsigned long effects = 0, reexec = 0, unreported = 0, unreported_checked = 0;
     long long *lat = xcalloc(njobs, sizeof *lat);
     size_t nlat = 0;
     long long t0 = 0, t1 = 0;
@@ -702,6 +702,16 @@ static void judge_jobs(int have_state, int have_journal)
             if (!v || strcasecmp(v, j->check_val) != 0)
                 violation(V_NO_EFFECT, "job %s confirmed, card %s %s is %s, want %s", j->id,
                           j->iccid, j->check_key, v ? v : "absent", j->check_val);
+        }
+        /* Not a violation but a figure: a job that ended failed or expired
+         * although its card shows the change (the evidence, a receipt or
+         * PoR, was lost on the way). */
+        if (have_state && strcmp(j->check_key, "-") != 0 &&
+            (strcmp(j->final, "failed") == 0 || strcmp(j->final, "expired") == 0)) {
+            const char *v = state_get(j->iccid, j->check_key);
+            unreported_checked++;
+            if (v && strcasecmp(v, j->check_val) == 0)
+                unreported++;
         }
         long long start = j->entry_ms ? j->entry_ms : j->first_ms;
         if (start && j->final_ms >= start) {
@@ -748,8 +758,11 @@ static void judge_jobs(int have_state, int have_journal)
         printf("packets executed twice: %lu\n", vcount[V_EXEC_TWICE]);
         printf("jobs re-executed with a fresh counter (at-least-once): %lu\n", reexec);
     }
-    if (have_state)
+    if (have_state) {
         printf("confirmed jobs whose change was checked on the card: %lu\n", effects);
+        printf("failed/expired jobs whose card shows the change (evidence lost): %lu of %lu\n",
+               unreported, unreported_checked);
+    }
     if (nlat) {
         qsort(lat, nlat, sizeof *lat, cmp_ll);
         double span = (double)(t1 - t0) / 1000.0;
