@@ -9,11 +9,11 @@
 # dump, figures) are kept in build/chaos/last-run.
 set -u
 export CHAOS_JOBS="${CHAOS_JOBS:-100000}"
-export CHAOS_RATE="${CHAOS_RATE:-150}"
+export CHAOS_RATE="${CHAOS_RATE:-110}"
 export CHAOS_VALIDITY="${CHAOS_VALIDITY:-120}"
 export CHAOS_FAULT_GAP="${CHAOS_FAULT_GAP:-10:30}"
 export CHAOS_MAX_FAULTS="${CHAOS_MAX_FAULTS:-60}"
-export CHAOS_DRAIN="${CHAOS_DRAIN:-400}"
+export CHAOS_DRAIN="${CHAOS_DRAIN:-480}"
 export CHAOS_KEEP="${CHAOS_KEEP:-${BUILD:-build}/chaos/last-run}"
 rm -rf "$CHAOS_KEEP"
 bash tests/chaos/soak.sh
