@@ -294,7 +294,14 @@ progress_run() {
         local t ne lag due up=1
         t=$(now_ms)
         ne=$(RCLI XLEN ota:events 2>/dev/null)
-        lag=$(RCLI XINFO GROUPS ota:jobs 2>/dev/null | awk 'p { print; exit } $0 == "lag" { p = 1 }')
+        # Entries not yet handed to any consumer: those after the group's
+        # last-delivered-id (up to 1000). XINFO's "lag" is not used: it
+        # stays stale after a Redis restart (seen stuck at 12487 with the
+        # stream fully read).
+        local last
+        last=$(RCLI XINFO GROUPS ota:jobs 2>/dev/null | awk 'p { print; exit } $0 == "last-delivered-id" { p = 1 }')
+        lag=0
+        [ -n "$last" ] && lag=$(RCLI XRANGE ota:jobs "($last" + COUNT 1000 2>/dev/null | grep -c '^[0-9]*-[0-9]*$')
         due=$(RCLI ZCOUNT ota:retry -inf "$t" 2>/dev/null)
         # Redis loading its AOF answers "LOADING ...": not a number, not up.
         case "$ne$lag$due" in *[!0-9]*) up=0 ne=0 lag=0 due=0 ;; esac
