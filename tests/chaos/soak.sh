@@ -272,10 +272,14 @@ faults_run() {
     RANDOM=$CHAOS_SEED
     local gmin=${CHAOS_FAULT_GAP%:*} gmax=${CHAOS_FAULT_GAP#*:} n=0 first k
     first=$(for k in $KINDS; do echo "$RANDOM $k"; done | sort -n | awk '{print $2}')
-    while [ "$n" -lt "$CHAOS_MAX_FAULTS" ] && [ ! -e "$RUN/stop-faults" ]; do
+    # The first round (every kind once) completes even when the enqueue
+    # ends first; random faults stop with the enqueue.
+    local nk
+    nk=$(echo $KINDS | wc -w)
+    while [ "$n" -lt "$CHAOS_MAX_FAULTS" ] && { [ "$n" -lt "$nk" ] || [ ! -e "$RUN/stop-faults" ]; }; do
         sleep $((gmin + RANDOM % (gmax - gmin + 1)))
-        [ -e "$RUN/stop-faults" ] && break
-        if [ "$n" -lt 9 ]; then
+        [ -e "$RUN/stop-faults" ] && [ "$n" -ge "$nk" ] && break
+        if [ "$n" -lt "$nk" ]; then
             k=$(echo "$first" | sed -n "$((n + 1))p")
         else
             set -- $KINDS
