@@ -8,9 +8,8 @@
 #      grepped for the run's secrets: the hex of every key in both cases,
 #      the carrier password and the Redis password. None is found.
 #   3. --check-config masks the passwords.
-# The check that keys are wiped from memory at exit is tests/chaos/keywipe.sh
-# (run by `make chaos`): it fails today for AES keysets, see
-# docs/reliability.md.
+# The check that keys are wiped from memory at exit is
+# tests/integration/security_keywipe.sh.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/harness.sh
 . tests/chaos/mini.sh
