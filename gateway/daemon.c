@@ -219,11 +219,17 @@ static int carrier_up(void *arg, unsigned index)
     return index < d->cfg->ncarriers && d->links[index] && gw_link_can_send(d->links[index]);
 }
 
-/* The applet profile a method=applet job uses: the only one configured, or
- * the one named "default" (the job contract has no field to choose one). */
-static const struct ota_applet *applet_for(const struct gw_daemon *d)
+/* The applet profile a method=applet job uses: the one its `applet` field
+ * names, else the only one configured or the one named "default". NULL
+ * when none fits (ota_script_build then rejects naming the field). */
+static const struct ota_applet *applet_for(const struct gw_daemon *d, const char *name)
 {
-    return d->applet_default;
+    if (!name[0])
+        return d->applet_default;
+    for (unsigned i = 0; i < d->napplets; i++)
+        if (strcmp(d->applets[i].name, name) == 0)
+            return &d->applets[i];
+    return NULL;
 }
 
 /* jobq's validated job -> ota's view of it. Strings are borrowed from job
@@ -243,8 +249,14 @@ static void ota_job_from(const struct gw_daemon *d, const struct jobq_job *job, 
     if (job->method == JOBQ_METHOD_APPLET) {
         snprintf(slot, 8, "%u", job->slot);
         o->slot = slot;
-        o->applet = applet_for(d);
-        o->applet_name = o->applet ? o->applet->name : "";
+        o->applet = applet_for(d, job->applet);
+        o->applet_name = o->applet ? o->applet->name : job->applet;
+    }
+    o->action = job->action ? jobq_action_name(job->action) : NULL;
+    o->read_back = job->readback;
+    if (job->format) {
+        o->format_set = 1;
+        o->format = job->format == JOBQ_FORMAT_EXPANDED ? OTA_FMT_EXPANDED : OTA_FMT_COMPACT;
     }
     o->imsi = job->imsi;
     o->aid = job->aid;
@@ -383,7 +395,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     struct ota_job oj;
     char slot[8];
     ota_job_from(d, job, slot, &oj);
-    if (job->method == JOBQ_METHOD_APPLET && !oj.applet) {
+    if (job->method == JOBQ_METHOD_APPLET && !oj.applet && !job->applet[0]) {
         reject(d, job, plan.country,
                "applet: %u applet profile(s) configured; the gateway needs exactly one, or one "
                "named 'default'",
