@@ -613,9 +613,29 @@ static void rcpt_next(struct rcptctx *r)
         on_receipt_done(r, -EINVAL, "", "");
 }
 
+/* Redis cannot take what the SMSC delivers now: answer ESME_RX_T_APPN
+ * (SMPP 3.4 §5.1.3 "ESME Receiver Temporary App Error") so that the SMSC
+ * delivers it again, instead of a deliver_sm_resp OK and a lost receipt or
+ * PoR. Returns 1 when it did. */
+static int refuse_if_down(struct gw_daemon *d, const char *carrier, const char *what)
+{
+    if (jobq_is_up(d->q))
+        return 0;
+    int i = gw_config_carrier_index(d->cfg, carrier);
+    if (i >= 0 && d->links[i])
+        gw_link_deliver_status(d->links[i], SMPPF_ESME_RX_T_APPN);
+    char obj[64];
+    snprintf(obj, sizeof obj, "carrier=%s", carrier);
+    GW_LOG(GW_LOG_WARNING, what, obj,
+           "redis down: %s answered ESME_RX_T_APPN, the SMSC will deliver it again", what);
+    return 1;
+}
+
 static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *carrier)
 {
     struct gw_daemon *d = owner;
+    if (rc->nkeys && refuse_if_down(d, carrier, "receipt"))
+        return;
     if (d->metrics)
         gw_metrics_receipt(d->metrics, metric_carrier(d, carrier), metric_country(d, NULL),
                            gw_metrics_receipt_stat(dlr_stat_name(rc->stat)));
@@ -826,6 +846,9 @@ static void on_mo(void *owner, const struct gw_mo *mo, const char *carrier)
                mo->ud_len);
         return;
     }
+    /* Refused before reassembly: each segment comes again on its own. */
+    if (refuse_if_down(d, carrier, "mo"))
+        return;
     uint64_t now = (uint64_t)(ev_now(d->loop) * 1000.0);
     udh_reasm_expire(&d->reasm, now);
     int rc = udh_reasm_add(&d->reasm, mo->source_addr, now, mo->ud, mo->ud_len, &d->msg);

@@ -63,5 +63,17 @@ d=$(e2e_event f-bad rejected)
 ok "action on method=imsi: rejected naming the field ($d)" \
     grep -q "^action: does not apply" <<<"$d"
 
+# The same through otactl, as the platform would: enqueue, then status.
+id=$("$OTACTL" enqueue config --id f-ctl --iccid $E2E_ICCID_SIM --msisdn $E2E_MSISDN_SIM \
+    --file fplmn --value 26201 --tag ctl -c "$E2E_CONF")
+ok "otactl enqueue -c: prints the job id" test "$id" = f-ctl
+st=$(e2e_wait f-ctl)
+ok "otactl enqueue: the job is confirmed (got '$st')" test "$st" = confirmed
+"$OTACTL" status f-ctl -c "$E2E_CONF" >"$TMP/status"
+ok "otactl status: state confirmed" grep -qE '^  state +confirmed$' "$TMP/status"
+ok "otactl status: its four events in order" \
+    test "$(grep -oE '^  [0-9T:.Z-]+ [a-z]+' "$TMP/status" | awk '{print $2}' | tr '\n' ' ')" = \
+    "received submitted delivered confirmed "
+
 e2e_stop_gw
 ok "otagw exits 0 on SIGTERM" test "$E2E_GW_RC" = 0

@@ -18,6 +18,7 @@
 #   E2E_CARDS_EXTRA   text appended to the generated card file
 #   E2E_METRICS=1     start /metrics on a free port (E2E_METRICS_PORT)
 #   E2E_WINDOW        the carrier's window (default 10)
+#   E2E_REDIS_ARGS    extra redis-server options (--appendonly yes, ...)
 # Exposes REDIS_PORT, SIM_PORT, SIM_CTL, E2E_CONF, otagw's log
 # ($TMP/otagw.log) and otasim's ($TMP/otasim.log).
 
@@ -214,7 +215,8 @@ e2e_start_gw() {
 }
 
 e2e_start() {
-    start_redis || return 1
+    # shellcheck disable=SC2086
+    start_redis ${E2E_REDIS_ARGS:-} || return 1
     e2e_write_keystore "$E2E/keys.ini"
     e2e_write_cards "$E2E/cards.ini"
     e2e_start_sim || return 1
@@ -224,10 +226,14 @@ e2e_start() {
     e2e_start_gw
 }
 
+OTACTL=${OTACTL:-$BUILD/otactl}
+
 # e2e_card_add ICCID KEYSET CLASS MSISDN: the card record of the contract
-# (docs/DESIGN.md: ota:card:<iccid> with keyset and class).
+# (docs/DESIGN.md: ota:card:<iccid> with keyset and class), written the way
+# ops do it.
 e2e_card_add() {
-    RCLI HSET "ota:card:$1" keyset "$2" class "$3" msisdn "$4" >/dev/null
+    "$OTACTL" card add "$1" --keyset "$2" --class "$3" --msisdn "$4" \
+        --redis "127.0.0.1:$REDIS_PORT" >/dev/null
 }
 
 # The cards above, as the fleet platform would have registered them.
