@@ -69,6 +69,7 @@ struct porctx {
     struct gw_daemon *d;
     char msisdn[21];
     char carrier[GW_NAME_MAX];
+    char country[3]; /* of the MSISDN (E.164 table), "" unknown */
     char tar[7];
     size_t len;
     uint8_t tpud[C348_POR_UDH + UDH_PAYLOAD_MAX];
@@ -87,6 +88,7 @@ struct porctx {
 struct rcptctx {
     struct gw_daemon *d;
     char carrier[GW_NAME_MAX];
+    char country[3]; /* of the handset (the receipt's source_addr), "" unknown */
     char stat[16], err[8];
     unsigned nkeys, next;
     char keys[DLR_KEYS][DLR_KEY_MAX];
@@ -600,7 +602,7 @@ static void on_receipt_done(void *cbud, int err, const char *result, const char 
         GW_LOG(GW_LOG_INFO, "receipt", obj, "%s%s%s -> %s", r->stat, r->err[0] ? " err:" : "",
                r->err, result);
         if (!strcmp(result, "failed"))
-            count_final(d, r->carrier, NULL, "failed");
+            count_final(d, r->carrier, r->country, "failed");
     }
     d->calls--;
     free(r);
@@ -636,8 +638,15 @@ static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *ca
     struct gw_daemon *d = owner;
     if (rc->nkeys && refuse_if_down(d, carrier, "receipt"))
         return;
+    /* SMPP 3.4 Appendix B: the receipt comes from the original SM's
+     * destination, the handset: its country by the same E.164 table the job
+     * was routed by (a job forced onto a carrier is counted the same way). */
+    char country[3] = "";
+    if (!rc->addr[0] || gw_e164_lookup(d->e164, rc->addr, country, NULL) != GW_E164_OK)
+        country[0] = '\0';
     if (d->metrics)
-        gw_metrics_receipt(d->metrics, metric_carrier(d, carrier), metric_country(d, NULL),
+        gw_metrics_receipt(d->metrics, metric_carrier(d, carrier),
+                           metric_country(d, country[0] ? country : NULL),
                            gw_metrics_receipt_stat(dlr_stat_name(rc->stat)));
     if (rc->nkeys == 0)
         return;
@@ -648,6 +657,7 @@ static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *ca
     }
     r->d = d;
     snprintf(r->carrier, sizeof r->carrier, "%s", carrier);
+    snprintf(r->country, sizeof r->country, "%s", country);
     snprintf(r->stat, sizeof r->stat, "%s", dlr_stat_name(rc->stat));
     if (rc->has_err)
         snprintf(r->err, sizeof r->err, "%03u", rc->err % 1000);
@@ -694,7 +704,7 @@ static void on_por_done(void *cbud, int err, const char *result, const char *job
         GW_LOG(unknown ? GW_LOG_WARNING : GW_LOG_INFO, "por", obj, "-> %s%s", result,
                unknown ? " (no job was sent with this counter)" : "");
     if (!err)
-        count_final(d, c->carrier, NULL, result);
+        count_final(d, c->carrier, c->country[0] ? c->country : NULL, result);
     d->calls--;
     free(c);
 }
@@ -774,10 +784,17 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
         else
             last = C348_ERR_MAC; /* opened without a checksum: proves nothing */
     }
+    char country[3] = "";
+    if (gw_e164_lookup(d->e164, c->msisdn, country, NULL) != GW_E164_OK)
+        country[0] = '\0';
+    snprintf(c->country, sizeof c->country, "%s", country);
     if (!ks) {
         GW_LOG(GW_LOG_WARNING, "por", obj,
                "PoR fails verification (%s) with keyset(s) %s: not trusted, job not changed",
                c348_strerror(last), tried[0] ? tried : "(none)");
+        if (d->metrics)
+            gw_metrics_por_unverified(d->metrics, metric_carrier(d, c->carrier),
+                                      metric_country(d, country[0] ? country : NULL));
         d->calls--;
         free(c);
         return;
@@ -788,9 +805,6 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
     uint64_t cntr = por.cntr;
     if (!por.verified && cntr == 0 && cntr_hint)
         cntr = cntr_hint;
-    char country[3] = "";
-    if (gw_e164_lookup(d->e164, c->msisdn, country, NULL) != GW_E164_OK)
-        country[0] = '\0';
     if (d->metrics)
         gw_metrics_por(d->metrics, metric_carrier(d, c->carrier), metric_country(d, country),
                        por.status);
