@@ -1,8 +1,9 @@
 /* cmd_status.c — `otactl status JOB`: the job record (ota:job:<id>, every
  * field) and the job's events from ota:events, oldest first. The events of
  * a job lie between its `created` and `updated` times (both Unix ms of the
- * Redis clock, like the stream's entry ids), so only that range of the
- * stream is read, in pages. Exit 1 when there is no such job. */
+ * Redis clock, like the stream's entry ids; plus a little slack), so only
+ * that range of the stream is read, in pages. Exit 1 when there is no such
+ * job. */
 #include <hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +91,11 @@ int cmd_status(int argc, char **argv)
         long long from = atoll(field(h, "created")), to = atoll(field(h, "updated"));
         char start[32], end[32];
         snprintf(start, sizeof start, "%lld-0", from > 0 ? from : 0);
+        /* An event's entry id can be later than the script's clock that
+         * stamped `updated` (XADD takes the time when it runs): 5 s of slack,
+         * a script's own time limit; other jobs' events are filtered. */
         if (to > 0)
-            snprintf(end, sizeof end, "%lld", to);
+            snprintf(end, sizeof end, "%lld", to + 5000);
         else
             snprintf(end, sizeof end, "+");
         printf("events\n");
