@@ -165,6 +165,10 @@ struct gw_link {
     int draining, drained_told, reap;
     uint64_t rnd;
     struct gw_link_stats st;
+    /* The deliver_sm being handed to the owner: its resp status, which the
+     * owner may set from its callback (gw_link_deliver_status). */
+    int in_deliver;
+    uint32_t dlv_status;
 };
 
 /* ---- logging ------------------------------------------------------------- */
@@ -967,12 +971,36 @@ static void on_submit_resp(struct gw_bind *b, const struct smppf_pdu *p)
         l->cbs.submit_resp(l->owner, e.sm.ctx, e.sm.ctx_id, st, v, "", 0, NULL);
 }
 
-static void on_deliver_sm(struct gw_bind *b, const struct smppf_pdu *p)
+static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p);
+
+/* The owner's callbacks run synchronously and may choose the answer with
+ * gw_link_deliver_status (ESME_RX_T_APPN when it cannot record the
+ * receipt now: SMPP 3.4 §5.1.3, the SMSC redelivers). The resp is queued
+ * right after them, in the same loop iteration: the SMSC's window waits for
+ * no I/O of ours. */
+static void deliver_to_owner(struct gw_bind *b, const struct smppf_pdu *p)
+{
+    struct gw_link *l = b->l;
+    l->in_deliver = 1;
+    l->dlv_status = 0;
+    deliver_dispatch(b, p);
+    l->in_deliver = 0;
+    if (l->dlv_status)
+        blog(b, 5, "deliver_sm seq=%u answered %s (0x%x) by the owner", p->hdr.sequence_number,
+             smppf_status_name(l->dlv_status), l->dlv_status);
+    send_simple(b, SMPPF_DELIVER_SM_RESP, l->dlv_status, p->hdr.sequence_number);
+}
+
+void gw_link_deliver_status(struct gw_link *l, uint32_t status)
+{
+    if (l && l->in_deliver)
+        l->dlv_status = status;
+}
+
+static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p)
 {
     struct gw_link *l = b->l;
     const struct smppf_sm *sm = &p->u.sm;
-    /* Answer first: the SMSC's window must not wait for our callbacks. */
-    send_simple(b, SMPPF_DELIVER_SM_RESP, 0, p->hdr.sequence_number);
     if (dlr_is_receipt(sm->esm_class)) {
         struct dlr_receipt r;
         enum dlr_err e = dlr_parse(sm, l->idfmt, &r);
@@ -1056,7 +1084,7 @@ static int handle_pdu(struct gw_bind *b, const uint8_t *buf, size_t len)
             send_simple(b, SMPPF_DELIVER_SM_RESP, SMPPF_ESME_RINVBNDSTS, seq);
             return 0;
         }
-        on_deliver_sm(b, &p);
+        deliver_to_owner(b, &p);
         return 0;
     case SMPPF_ENQUIRE_LINK:
         send_simple(b, SMPPF_ENQUIRE_LINK_RESP, 0, seq);

@@ -26,6 +26,7 @@
 #                     E2E_SIM_PORTS[NAME]; SIM_PORT is the first one's
 #   E2E_CONF_TEMPLATE an otagw.conf with @REDIS_PORT@, @METRICS_PORT@,
 #                     @KEYSTORE@, @E164@ and @PORT:NAME@ filled in
+#   E2E_REDIS_ARGS    extra redis-server options (--appendonly yes, ...)
 # Exposes REDIS_PORT, SIM_PORT, SIM_CTL, E2E_CONF, otagw's log
 # ($TMP/otagw.log) and otasim's ($TMP/otasim.log).
 
@@ -270,7 +271,8 @@ e2e_start_gw() {
 }
 
 e2e_start() {
-    start_redis || return 1
+    # shellcheck disable=SC2086
+    start_redis ${E2E_REDIS_ARGS:-} || return 1
     if [ "${E2E_KEYSTORE:-}" ]; then
         # git keeps no file modes; otagw refuses a keystore others can read.
         install -m 600 "$E2E_KEYSTORE" "$E2E/keys.ini" || return 1
@@ -289,10 +291,14 @@ e2e_start() {
     e2e_start_gw
 }
 
+OTACTL=${OTACTL:-$BUILD/otactl}
+
 # e2e_card_add ICCID KEYSET CLASS MSISDN: the card record of the contract
-# (docs/DESIGN.md: ota:card:<iccid> with keyset and class).
+# (docs/DESIGN.md: ota:card:<iccid> with keyset and class), written the way
+# ops do it.
 e2e_card_add() {
-    RCLI HSET "ota:card:$1" keyset "$2" class "$3" msisdn "$4" >/dev/null
+    "$OTACTL" card add "$1" --keyset "$2" --class "$3" --msisdn "$4" \
+        --redis "127.0.0.1:$REDIS_PORT" >/dev/null
 }
 
 # The cards above, as the fleet platform would have registered them.
