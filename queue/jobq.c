@@ -27,7 +27,8 @@
 #include "queue/outcome.h"
 #include "queue/script.h"
 
-#define MAX_ARGS (8 + 2 * JOBQ_FIELDS_MAX)
+#define MAX_ARGS    (8 + 2 * JOBQ_FIELDS_MAX)
+#define JOBQ_FN_MAX 32 /* "otagw_" + 16 hex digits, with room */
 
 enum conn_state { C_DOWN, C_CONNECTING, C_HANDSHAKE, C_READY };
 
@@ -66,7 +67,7 @@ struct jobq {
     void *ud;
     char *strs[16]; /* copies of the settings' strings */
     struct conn cmd, rd;
-    char sha[41];
+    char fname[JOBQ_FN_MAX]; /* the library's function (FCALL) */
     char *script;
     unsigned inflight; /* jobs read or handed out and not yet resolved */
     unsigned reserved; /* slots promised to a scan reply on its way */
@@ -174,7 +175,14 @@ static int name_ok(const char *s)
     return 1;
 }
 
-char *jobq_script_text(const struct jobq_settings *in)
+/* The library's text: "#!lua name=otagw_<hash>", the prologue that binds
+ * it to the settings, the body of queue/script.c, and the registration of
+ * one function of the same name. The hash (FNV-1a 64 of prologue + body)
+ * names the library, so a changed script or other settings load as another
+ * library and never replace the one a running instance calls; the same
+ * text loaded twice is "already exists", which is fine. name: at least
+ * JOBQ_FN_MAX characters, or NULL. */
+static char *library_text(const struct jobq_settings *in, char *name)
 {
     struct jobq_settings s = *in;
     jobq_settings_defaults(&s);
@@ -189,17 +197,39 @@ char *jobq_script_text(const struct jobq_settings *in)
                      "local P='%s' local JOBS='%s' local EVENTS='%s' local GROUP='%s' "
                      "local MAXATT=%u local LEASE=%u local RETAIN=%u local EVMAX=%u "
                      "local MAPTTL=%llu local EARLY=%u local CMAX=1099511627774 "
-                     "local STEP=%llu local HISTMAX=4096 local DEFCLASS='%s'\n",
+                     "local STEP=%llu local DEFCLASS='%s'\n",
                      s.prefix, s.stream_jobs, s.stream_events, s.group, s.max_attempts, s.lease_ms,
                      s.retention_s, s.events_maxlen, (unsigned long long)s.map_ttl_s * 1000ull,
                      s.early_ttl_ms, (unsigned long long)s.resync_step, s.default_class);
+    if (n < 0 || (size_t)n >= sizeof pro)
+        return NULL;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int i = 0; i < n; i++)
+        h = (h ^ (unsigned char)pro[i]) * 0x100000001b3ull;
+    for (const char *b = jobq_script_body; *b; b++)
+        h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
+    char fn[JOBQ_FN_MAX];
+    snprintf(fn, sizeof fn, "otagw_%016llx", (unsigned long long)h);
+    char head[64], tail[128];
+    int hl = snprintf(head, sizeof head, "#!lua name=%s\n", fn);
+    int tl = snprintf(tail, sizeof tail, "redis.register_function('%s', dispatch)\n", fn);
     size_t bl = strlen(jobq_script_body);
-    char *t = malloc((size_t)n + bl + 1);
+    char *t = malloc((size_t)hl + (size_t)n + bl + (size_t)tl + 1);
     if (!t)
         return NULL;
-    memcpy(t, pro, (size_t)n);
-    memcpy(t + n, jobq_script_body, bl + 1);
+    char *w = t;
+    memcpy(w, head, (size_t)hl), w += hl;
+    memcpy(w, pro, (size_t)n), w += n;
+    memcpy(w, jobq_script_body, bl), w += bl;
+    memcpy(w, tail, (size_t)tl + 1);
+    if (name)
+        memcpy(name, fn, strlen(fn) + 1);
     return t;
+}
+
+char *jobq_script_text(const struct jobq_settings *in)
+{
+    return library_text(in, NULL);
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -302,20 +332,26 @@ static int conn_send(struct conn *c, int internal, reply_fn *fn, void *priv, int
     return 0;
 }
 
+/* FUNCTION LOAD of a library already there: the same text (its name is
+ * the text's hash), so nothing to do. */
+static int library_exists(const char *err)
+{
+    return strncmp(err, "ERR Library", 11) == 0 && strstr(err, "already exists") != NULL;
+}
+
 static void on_handshake(struct jobq *q, redisReply *r, void *priv, int err)
 {
     struct conn *c = priv;
     if (err || c->st != C_HANDSHAKE)
         return;
-    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
+    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0 &&
+        !library_exists(r->str)) {
         if (!c->why[0] || strncmp(c->why, "handshake:", 10) != 0) {
             char why[256];
             snprintf(why, sizeof why, "handshake: %.200s", r->str);
             snprintf(c->why, sizeof c->why, "%s", why);
         }
     }
-    if (r->type == REDIS_REPLY_STRING && r->len == 40 && c->is_cmd)
-        memcpy(q->sha, r->str, 40), q->sha[40] = '\0';
     if (--c->handshake_left)
         return;
     if (strncmp(c->why, "handshake:", 10) == 0) {
@@ -374,7 +410,7 @@ static void on_connect(const redisAsyncContext *cac, int status)
         a[0] = "XGROUP", a[1] = "CREATE", a[2] = q->s.stream_jobs, a[3] = q->s.group, a[4] = "0",
         a[5] = "MKSTREAM";
         HS(6);
-        a[0] = "SCRIPT", a[1] = "LOAD", a[2] = q->script;
+        a[0] = "FUNCTION", a[1] = "LOAD", a[2] = q->script;
         HS(3);
     }
     a[0] = "PING";
@@ -478,7 +514,8 @@ static const char *word(redisReply *r, size_t i)
     return e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS ? e->str : "";
 }
 
-/* EVALSHA with argv after the script's name. */
+/* FCALL of the library's function with argv (the operation and its
+ * arguments). */
 static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char **argv,
                   const size_t *argl)
 {
@@ -486,8 +523,8 @@ static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char
     size_t l[MAX_ARGS + 3];
     if (argc > MAX_ARGS)
         return -E2BIG;
-    a[0] = "EVALSHA", l[0] = 7;
-    a[1] = q->sha, l[1] = 40;
+    a[0] = "FCALL", l[0] = 5;
+    a[1] = q->fname, l[1] = strlen(q->fname);
     a[2] = "0", l[2] = 1;
     for (int i = 0; i < argc; i++) {
         a[3 + i] = argv[i];
@@ -521,11 +558,11 @@ static void replay_all(struct jobq *q)
     }
 }
 
-/* The script cache was flushed under us (SCRIPT FLUSH, a failover): the
- * reconnection's handshake loads it again. */
+/* The library is gone (FUNCTION FLUSH or DELETE, a failover to a server
+ * without it): the reconnection's handshake loads it again. */
 static int noscript(struct jobq *q, const redisReply *r)
 {
-    if (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0)
+    if (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "ERR Function not found", 22) != 0)
         return 0;
     conn_kill(&q->cmd, "script missing in redis; reloading");
     return 1;
@@ -600,25 +637,49 @@ static void lower_hex(char *dst, const char *src, size_t cap)
     dst[i] = '\0';
 }
 
-int jobq_job_submitted(struct jobq *q, struct jobq_job *job, const char *carrier,
-                       const char *country, const char *tar, const char *const *msgids,
-                       unsigned nseg, jobq_done_fn *done, void *cbud)
+int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *carrier,
+                            const char *country, const char *tar, const char *const *keys,
+                            unsigned per_sm, unsigned nseg, jobq_done_fn *done, void *cbud)
 {
-    if (nseg == 0 || nseg > 30 || !carrier || !*carrier || !tar || strlen(tar) != 6)
+    if (nseg == 0 || nseg > 30 || per_sm == 0 || per_sm > JOBQ_MSGID_KEYS || !carrier ||
+        !*carrier || !tar || strlen(tar) != 6)
         return -EINVAL;
-    const char *a[8 + 30];
-    char att[16], n[8], t[8];
+    const char *a[8 + 30 * (1 + JOBQ_MSGID_KEYS)];
+    char att[16], n[8], t[8], cnt[30][12];
     fmt_u(att, sizeof att, job->attempt);
     fmt_u(n, sizeof n, nseg);
     lower_hex(t, tar, sizeof t);
     a[0] = "submitted", a[1] = job->key, a[2] = att, a[3] = carrier, a[4] = country ? country : "";
     a[5] = t, a[6] = job->msisdn, a[7] = n;
+    int argc = 8;
     for (unsigned i = 0; i < nseg; i++) {
-        if (!msgids[i] || !*msgids[i])
+        int at = argc++;
+        unsigned m = 0;
+        for (unsigned k = 0; k < per_sm; k++) {
+            const char *key = keys[i * per_sm + k];
+            if (!key || !*key)
+                continue;
+            int seen = 0; /* an id that reads the same both ways: one key */
+            for (unsigned j = 0; j < m; j++)
+                seen |= strcmp(a[at + 1 + (int)j], key) == 0;
+            if (!seen) {
+                a[argc++] = key;
+                m++;
+            }
+        }
+        if (m == 0) /* every SM needs a key its receipt can name */
             return -EINVAL;
-        a[8 + i] = msgids[i];
+        fmt_u(cnt[i], sizeof cnt[i], m);
+        a[at] = cnt[i];
     }
-    return outcome(q, job, done, cbud, 8 + (int)nseg, a);
+    return outcome(q, job, done, cbud, argc, a);
+}
+
+int jobq_job_submitted(struct jobq *q, struct jobq_job *job, const char *carrier,
+                       const char *country, const char *tar, const char *const *msgids,
+                       unsigned nseg, jobq_done_fn *done, void *cbud)
+{
+    return jobq_job_submitted_keys(q, job, carrier, country, tar, msgids, 1, nseg, done, cbud);
 }
 
 static unsigned backoff_ms(const struct jobq *q, unsigned attempt)
@@ -722,16 +783,28 @@ static int call(struct jobq *q, jobq_done_fn *done, jobq_counter_fn *cdone, void
     return 0;
 }
 
+int jobq_receipt_keys(struct jobq *q, const char *carrier, const char *const *keys, unsigned nkeys,
+                      const char *stat, const char *err, jobq_done_fn *done, void *cbud)
+{
+    if (!carrier || !*carrier || nkeys == 0 || nkeys > JOBQ_MSGID_KEYS)
+        return -EINVAL;
+    for (unsigned i = 0; i < nkeys; i++)
+        if (!keys[i] || !*keys[i])
+            return -EINVAL;
+    char detail[64];
+    enum jobq_outcome o = jobq_receipt_classify(stat, err, detail, sizeof detail);
+    const char *a[7 + JOBQ_MSGID_KEYS] = {
+        "receipt", carrier, keys[0], stat ? stat : "", err ? err : "", jobq_outcome_word(o),
+        detail};
+    for (unsigned i = 1; i < nkeys; i++)
+        a[6 + i] = keys[i];
+    return call(q, done, NULL, cbud, 6 + (int)nkeys, a);
+}
+
 int jobq_receipt(struct jobq *q, const char *carrier, const char *msgid, const char *stat,
                  const char *err, jobq_done_fn *done, void *cbud)
 {
-    if (!carrier || !*carrier || !msgid || !*msgid)
-        return -EINVAL;
-    char detail[64];
-    enum jobq_outcome o = jobq_receipt_classify(stat, err, detail, sizeof detail);
-    const char *a[] = {
-        "receipt", carrier, msgid, stat ? stat : "", err ? err : "", jobq_outcome_word(o), detail};
-    return call(q, done, NULL, cbud, 7, a);
+    return jobq_receipt_keys(q, carrier, &msgid, 1, stat, err, done, cbud);
 }
 
 int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
@@ -1136,7 +1209,7 @@ struct jobq *jobq_new(struct ev_loop *loop, const struct jobq_settings *s,
     q->s.group = keep(q, 6, q->s.group);
     q->s.consumer = keep(q, 7, q->s.consumer);
     q->s.default_class = keep(q, 8, q->s.default_class);
-    q->script = jobq_script_text(&q->s);
+    q->script = library_text(&q->s, q->fname);
     if (!q->script) {
         jobq_free(q);
         return NULL;
@@ -1261,19 +1334,19 @@ int jobq_check(const struct jobq_settings *in, char *err, size_t errlen)
     if (r->type == REDIS_REPLY_STRING) {
         const char *v = strstr(r->str, "redis_version:");
         int maj = 0, min = 0;
-        if (v && sscanf(v + 14, "%d.%d", &maj, &min) == 2 && (maj < 6 || (maj == 6 && min < 2)))
-            FAIL(-ENOTSUP, "%s: version %d.%d; otagw needs 6.2 or later (XAUTOCLAIM)", where, maj,
-                 min);
+        if (v && sscanf(v + 14, "%d.%d", &maj, &min) == 2 && maj < 7)
+            FAIL(-ENOTSUP, "%s: version %d.%d; otagw needs 7.0 or later (FUNCTION, XAUTOCLAIM)",
+                 where, maj, min);
     }
     CMD("XGROUP CREATE %s %s 0 MKSTREAM", s.stream_jobs, s.group);
     if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)
         FAIL(-EIO, "%s: XGROUP CREATE %s %s: %s", where, s.stream_jobs, s.group, r->str);
-    text = jobq_script_text(&s);
+    text = library_text(&s, NULL);
     if (!text)
         FAIL(-EINVAL, "%s: invalid key prefix, stream, group or class name", where);
-    CMD("SCRIPT LOAD %s", text);
-    if (r->type == REDIS_REPLY_ERROR)
-        FAIL(-EIO, "%s: SCRIPT LOAD: %s", where, r->str);
+    CMD("FUNCTION LOAD %s", text);
+    if (r->type == REDIS_REPLY_ERROR && !library_exists(r->str))
+        FAIL(-EIO, "%s: FUNCTION LOAD: %s", where, r->str);
 out:
 #undef CMD
 #undef FAIL
