@@ -142,6 +142,7 @@ unit: all
 
 bench: all
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@for s in $(wildcard tests/bench/bench_*.sh); do echo "== $$s"; BUILD=$(BUILD) bash $$s || exit 1; done
 
 demo: all
 	@sh tests/demo.sh
