@@ -80,9 +80,25 @@ struct jobq {
     ev_timer kick; /* read more once the current callbacks are done */
     struct item *replay, **replay_tail;
     char last_why[256];
+    struct op *batch, **batch_tail; /* script calls queued in this loop turn */
+    unsigned nbatch;
+    ev_prepare flushw; /* sends them before the loop waits */
 };
 
 typedef void reply_fn(struct jobq *q, redisReply *r, void *priv, int err);
+
+/* One queued script call: its reply function and a copy of its arguments
+ * (the caller's live on its stack). */
+struct op {
+    struct op *next;
+    reply_fn *fn;
+    void *priv;
+    int argc;
+    size_t *argl;
+    char **argv; /* argc pointers into the same allocation */
+};
+
+#define BATCH_MAX 256 /* operations in one FCALL */
 
 struct req {
     struct conn *c;
@@ -514,23 +530,132 @@ static const char *word(redisReply *r, size_t i)
     return e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS ? e->str : "";
 }
 
-/* FCALL of the library's function with argv (the operation and its
- * arguments). */
+static void batch_flush(struct jobq *q);
+
+/* A script call: the operation and its arguments, queued and sent with the
+ * others of this turn of the loop in one FCALL (batch_flush). fn runs
+ * exactly once, as for conn_send; returns -ENOTCONN (fn not called) when
+ * the command connection is not ready. */
 static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char **argv,
                   const size_t *argl)
 {
-    const char *a[MAX_ARGS + 3];
-    size_t l[MAX_ARGS + 3];
     if (argc > MAX_ARGS)
         return -E2BIG;
-    a[0] = "FCALL", l[0] = 5;
-    a[1] = q->fname, l[1] = strlen(q->fname);
-    a[2] = "0", l[2] = 1;
+    if (!q->cmd.ac || q->cmd.st != C_READY)
+        return -ENOTCONN;
+    size_t bytes = sizeof(struct op) + (size_t)argc * (sizeof(char *) + sizeof(size_t));
+    size_t lens[MAX_ARGS];
     for (int i = 0; i < argc; i++) {
-        a[3 + i] = argv[i];
-        l[3 + i] = argl ? argl[i] : strlen(argv[i]);
+        lens[i] = argl ? argl[i] : strlen(argv[i]);
+        bytes += lens[i] + 1;
     }
-    return conn_send(&q->cmd, 0, fn, priv, argc + 3, a, l);
+    struct op *o = malloc(bytes);
+    if (!o)
+        return -ENOMEM;
+    o->next = NULL, o->fn = fn, o->priv = priv, o->argc = argc;
+    o->argl = (size_t *)(o + 1);
+    o->argv = (char **)(o->argl + argc);
+    char *w = (char *)(o->argv + argc);
+    for (int i = 0; i < argc; i++) {
+        o->argl[i] = lens[i];
+        o->argv[i] = w;
+        memcpy(w, argv[i], lens[i]);
+        w[lens[i]] = '\0';
+        w += lens[i] + 1;
+    }
+    *q->batch_tail = o;
+    q->batch_tail = &o->next;
+    if (++q->nbatch >= BATCH_MAX)
+        batch_flush(q);
+    else
+        ev_prepare_start(q->loop, &q->flushw);
+    return 0;
+}
+
+/* The reply of a "multi" FCALL: element i answers operation i. */
+static void on_batch(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct op *o = priv;
+    size_t i = 0;
+    int whole = err || r->type != REDIS_REPLY_ARRAY; /* an error for all of them */
+    while (o) {
+        struct op *n = o->next;
+        if (whole)
+            o->fn(q, r, o->priv, err);
+        else if (i < r->elements)
+            o->fn(q, r->element[i], o->priv, 0);
+        else
+            o->fn(q, NULL, o->priv, -EPROTO);
+        i++;
+        free(o);
+        o = n;
+    }
+}
+
+static void batch_fail(struct jobq *q, struct op *o, int err)
+{
+    while (o) {
+        struct op *n = o->next;
+        o->fn(q, NULL, o->priv, err);
+        free(o);
+        o = n;
+    }
+}
+
+/* Sends what was queued: one operation as FCALL <fn> 0 op args..., more as
+ * FCALL <fn> 0 multi n1 op args... n2 op args... (queue/script.c). One
+ * call runs the library's prologue and reads the server clock once for
+ * all of them, and costs one reply to parse. */
+static void batch_flush(struct jobq *q)
+{
+    struct op *list = q->batch;
+    unsigned n = q->nbatch;
+    q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
+    ev_prepare_stop(q->loop, &q->flushw);
+    if (!list)
+        return;
+    size_t argc = 3 + (n > 1 ? 1 : 0);
+    for (struct op *o = list; o; o = o->next)
+        argc += (size_t)o->argc + (n > 1 ? 1 : 0);
+    const char **a = malloc(argc * sizeof *a);
+    size_t *l = malloc(argc * sizeof *l);
+    char(*cnt)[12] = n > 1 ? malloc(n * sizeof *cnt) : NULL;
+    if (!a || !l || (n > 1 && !cnt)) {
+        free(a), free(l), free(cnt);
+        batch_fail(q, list, -ENOMEM);
+        return;
+    }
+    size_t k = 0;
+    a[k] = "FCALL", l[k++] = 5;
+    a[k] = q->fname, l[k++] = strlen(q->fname);
+    a[k] = "0", l[k++] = 1;
+    if (n > 1)
+        a[k] = "multi", l[k++] = 5;
+    unsigned j = 0;
+    for (struct op *o = list; o; o = o->next, j++) {
+        if (n > 1) {
+            int cl = snprintf(cnt[j], sizeof cnt[j], "%d", o->argc);
+            a[k] = cnt[j], l[k++] = (size_t)cl;
+        }
+        for (int i = 0; i < o->argc; i++)
+            a[k] = o->argv[i], l[k++] = o->argl[i];
+    }
+    int rc;
+    if (n > 1)
+        rc = conn_send(&q->cmd, 0, on_batch, list, (int)argc, a, l);
+    else
+        rc = conn_send(&q->cmd, 0, list->fn, list->priv, (int)argc, a, l);
+    free(a), free(l), free(cnt);
+    if (rc != 0)
+        batch_fail(q, list, rc);
+    else if (n == 1)
+        free(list);
+}
+
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop, (void)revents;
+    batch_flush(w->data);
 }
 
 /* ---- outcomes of held jobs: kept until Redis has them ------------------ */
@@ -1215,6 +1340,9 @@ struct jobq *jobq_new(struct ev_loop *loop, const struct jobq_settings *s,
         return NULL;
     }
     q->replay_tail = &q->replay;
+    q->batch_tail = &q->batch;
+    ev_prepare_init(&q->flushw, on_flush);
+    q->flushw.data = q;
     conn_init(q, &q->cmd, "cmd", 1);
     conn_init(q, &q->rd, "read", 0);
     ev_timer_init(&q->scan, on_scan, q->s.scan_ms / 1000.0, q->s.scan_ms / 1000.0);
@@ -1232,6 +1360,10 @@ void jobq_free(struct jobq *q)
     if (!q)
         return;
     q->freeing = 1;
+    ev_prepare_stop(q->loop, &q->flushw);
+    struct op *queued = q->batch;
+    q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
+    batch_fail(q, queued, -ENOTCONN); /* as if the connection had dropped */
     ev_timer_stop(q->loop, &q->scan);
     ev_clear_pending(q->loop, &q->kick);
     struct conn *cs[] = {&q->rd, &q->cmd};
