@@ -83,6 +83,8 @@ struct jobq {
     struct op *batch, **batch_tail; /* script calls queued in this loop turn */
     unsigned nbatch;
     ev_prepare flushw; /* sends them before the loop waits */
+    struct item *pool; /* freed items kept for reuse */
+    unsigned npool;
 };
 
 typedef void reply_fn(struct jobq *q, redisReply *r, void *priv, int err);
@@ -497,6 +499,27 @@ static void conn_init(struct jobq *q, struct conn *c, const char *name, int is_c
 
 /* ---- items ----------------------------------------------------------- */
 
+/* Items are kept for reuse (up to ITEM_POOL): a job record is a few kB,
+ * and a malloc/free of that size per job made glibc consolidate its small
+ * free chunks (hiredis's reply objects) every time. */
+#define ITEM_POOL 256
+
+static struct item *item_new(struct jobq *q)
+{
+    struct item *it = q->pool;
+    if (it) {
+        q->pool = it->next;
+        q->npool--;
+        memset(it, 0, sizeof *it);
+    } else {
+        it = calloc(1, sizeof *it);
+        if (!it)
+            abort(); /* as hiredis does on OOM */
+    }
+    it->q = q;
+    return it;
+}
+
 static void item_free(struct item *it)
 {
     if (!it)
@@ -505,6 +528,13 @@ static void item_free(struct item *it)
         free(it->argv[i]);
     free(it->argv);
     free(it->argl);
+    struct jobq *q = it->q;
+    if (q && !q->freeing && q->npool < ITEM_POOL) {
+        it->next = q->pool;
+        q->pool = it;
+        q->npool++;
+        return;
+    }
     free(it);
 }
 
@@ -1041,10 +1071,7 @@ static void take_entry(struct jobq *q, redisReply *e)
     }
     if (f->elements / 2 > JOBQ_FIELDS_MAX)
         n = JOBQ_FIELDS_MAX + 1; /* the validator refuses it with its reason */
-    struct item *it = calloc(1, sizeof *it);
-    if (!it)
-        abort();
-    it->q = q;
+    struct item *it = item_new(q);
     char reason[256];
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
     if (rc != JOBQ_OK)
@@ -1199,10 +1226,7 @@ static void retry_item(struct jobq *q, redisReply *e)
         if (jobq_field_known(k, kl) && n < JOBQ_FIELDS_MAX)
             kv[n++] = (struct jobq_kv){k, kl, v, h->element[i + 1]->len};
     }
-    struct item *it = calloc(1, sizeof *it);
-    if (!it)
-        abort();
-    it->q = q;
+    struct item *it = item_new(q);
     char reason[256];
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
     struct jobq_job *j = &it->job;
@@ -1381,6 +1405,10 @@ void jobq_free(struct jobq *q)
         if (it->done)
             it->done(it->cbud, -ECANCELED, "", it->job.key);
         item_free(it);
+    }
+    for (struct item *it = q->pool, *n; it; it = n) {
+        n = it->next;
+        free(it);
     }
     if (q->s.password)
         memset(q->strs[2], 0, strlen(q->strs[2]));
