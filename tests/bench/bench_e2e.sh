@@ -110,22 +110,11 @@ open_jobs() { RCLI zcard ota:deadlines; }
 pending() { RCLI xpending ota:jobs otagw | head -n 1; }
 lag() { RCLI xinfo groups ota:jobs | awk 'p { print; exit } $0 == "lag" { p = 1 }'; }
 
-# ---- part 1: throughput ----------------------------------------------------
-bench_start 20 30 || exit 1
-g0=$(cpu_ticks "$OTAGW_PID") r0=$(cpu_ticks "$REDIS_PID") s0=$(cpu_ticks "$SIM_PID")
-t0=$(now_ms)
-bench_jobs 0 "$N"
-t_enq=$(now_ms)
-limit=$((t0 + 600000))
-while :; do
-    sleep 0.5
-    [ "$(lag)" = 0 ] && [ "$(pending)" = 0 ] && [ "$(open_jobs)" = 0 ] && break
-    [ "$(now_ms)" -lt "$limit" ] || { echo "part 1: timed out"; break; }
-done
-g1=$(cpu_ticks "$OTAGW_PID") r1=$(cpu_ticks "$REDIS_PID") s1=$(cpu_ticks "$SIM_PID")
-# Per job: enqueue ms (entry id) and the ts of its final event.
-RCLI --raw eval "
-local out, last = {}, '-'
+# finals FROM: "job state ts" of every final event after stream id FROM
+# ('-' = all): the job's key is its entry id, i.e. its enqueue time.
+finals() {
+    RCLI --raw eval "
+local out, last = {}, ARGV[1]
 while true do
   local r = redis.call('XRANGE', KEYS[1], last, '+', 'COUNT', 10000)
   if #r == 0 then break end
@@ -141,7 +130,28 @@ while true do
   end
   last = '(' .. r[#r][1]
 end
-return out" 1 ota:events >"$TMP/finals.txt"
+return out" 1 ota:events "$1"
+}
+
+# Waits until every job is final (bounded); 1 on timeout.
+drained() {
+    local limit=$(($(now_ms) + 600000))
+    while :; do
+        sleep 0.5
+        [ "$(lag)" = 0 ] && [ "$(pending)" = 0 ] && [ "$(open_jobs)" = 0 ] && return 0
+        [ "$(now_ms)" -lt "$limit" ] || return 1
+    done
+}
+
+# ---- part 1: throughput ----------------------------------------------------
+bench_start 20 30 || exit 1
+g0=$(cpu_ticks "$OTAGW_PID") r0=$(cpu_ticks "$REDIS_PID") s0=$(cpu_ticks "$SIM_PID")
+t0=$(now_ms)
+bench_jobs 0 "$N"
+t_enq=$(now_ms)
+drained || echo "e2e: part 1 timed out"
+g1=$(cpu_ticks "$OTAGW_PID") r1=$(cpu_ticks "$REDIS_PID") s1=$(cpu_ticks "$SIM_PID")
+finals - >"$TMP/finals.txt"
 # Latency per job (sorted), then the figures.
 awk '{ split($1, id, "-"); print $3 - id[1], $2, id[1], $3 }' "$TMP/finals.txt" |
     sort -n >"$TMP/lat.txt"
@@ -170,6 +180,29 @@ bad=$(awk '$2 != "confirmed" { print $1; exit }' "$TMP/finals.txt")
 [ -z "$bad" ] || echo "e2e: not confirmed, e.g. job $bad: $(RCLI hget "ota:job:$bad" state): $(RCLI hget "ota:job:$bad" detail)"
 RCLI info commandstats | grep -E '^cmdstat_(fcall|eval|evalsha|xreadgroup|hgetall|xadd|hset|hmget):' |
     sed -e 's/^cmdstat_/e2e: redis /' -e 's/,rejected_calls.*//'
+
+# ---- part 1b: latency at a steady rate below capacity -----------------------
+# BENCH_E2E_RATE jobs/s (default 1000) for BENCH_E2E_PACED_S seconds
+# (default 5), fed every 100 ms on the same processes.
+RATE=${BENCH_E2E_RATE:-1000}
+PACED_S=${BENCH_E2E_PACED_S:-5}
+from=$(RCLI xrevrange ota:events + - count 1 | head -n 1)
+chunk=$((RATE / 10))
+tp=$(now_ms)
+for ((k = 0; k < PACED_S * 10; k++)); do
+    bench_jobs $((N + k * chunk)) "$chunk"
+    wait_ms=$((tp + (k + 1) * 100 - $(now_ms)))
+    [ "$wait_ms" -le 0 ] || sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+done
+drained || echo "e2e: part 1b timed out"
+finals "($from" | awk '{ split($1, id, "-"); print $3 - id[1] }' | sort -n >"$TMP/lat2.txt"
+awk -v k="$(wc -l <"$TMP/lat2.txt")" -v rate="$RATE" -v secs="$PACED_S" '
+{ l[NR] = $1 }
+function pct(p) { i = int(k * p); if (i < 1) i = 1; return l[i] }
+END {
+    printf "e2e: paced %d jobs/s for %d s (%d jobs ended): latency XADD -> final p50 %d ms, p95 %d ms, p99 %d ms, max %d ms (otasim: receipt 20 ms, PoR 30 ms)\n",
+        rate, secs, k, pct(0.50), pct(0.95), pct(0.99), l[k]
+}' "$TMP/lat2.txt"
 bench_stop
 
 # ---- part 2: otagw's RSS and the cost per job as waiting jobs grow -------
