@@ -42,6 +42,7 @@ TLIB_SRC  := $(wildcard tests/lib/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+CHAOS_SRC := $(wildcard tests/chaos/*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 ITEST_SRC := $(wildcard tests/integration/*.c)
 
@@ -53,6 +54,7 @@ OTACTL     := $(BUILD)/otactl
 OTASIM     := $(BUILD)/otasim
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+CHAOS_BIN  := $(patsubst tests/chaos/%.c,$(BUILD)/chaos/%,$(CHAOS_SRC))
 TOOL_BIN   := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 # Helper programs the integration scripts drive (tests/integration/*.c).
 ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(ITEST_SRC))
@@ -67,7 +69,7 @@ PROGS      := $(if $(wildcard gateway/otagw.c),$(OTAGW)) $(if $(CTL_SRC),$(OTACT
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
-build-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(TOOL_BIN) $(ITEST_BIN)
+build-all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN) $(TOOL_BIN) $(ITEST_BIN) $(CHAOS_BIN)
 
 deps:
 	@sh tools/bootstrap.sh
@@ -110,6 +112,11 @@ $(BUILD)/itest/%: $(BUILD)/obj/tests/integration/%.o $(if $(TLIB_SRC),$(TLIB)) $
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The chaos soak's own tools (tests/chaos/*.c, docs/reliability.md).
+$(BUILD)/chaos/%: $(BUILD)/obj/tests/chaos/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # Fuzz targets: clang + libFuzzer + ASan + UBSan, in a build tree of their own.
 FUZZ_BUILD  := build-fuzz
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -145,7 +152,7 @@ bench: all
 	@for s in $(wildcard tests/bench/bench_*.sh); do echo "== $$s"; BUILD=$(BUILD) bash $$s || exit 1; done
 
 demo: all
-	@sh tests/demo.sh
+	@BUILD=$(BUILD) bash tests/demo.sh
 
 chaos: all
 	@sh tests/chaos.sh

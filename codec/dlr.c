@@ -324,6 +324,9 @@ int dlr_msgid_keys(const char *id, enum dlr_idfmt fmt, enum dlr_idrole role,
 enum dlr_err dlr_parse(const struct smppf_sm *sm, enum dlr_idfmt fmt, struct dlr_receipt *r)
 {
     memset(r, 0, sizeof *r);
+    /* smppf_decode checked it is terminated within its 21 octets (§4.6.1). */
+    memcpy(r->addr, sm->source_addr, sizeof r->addr);
+    r->addr[sizeof r->addr - 1] = '\0';
     if (!dlr_is_receipt(sm->esm_class))
         return DLR_ERR_NOT_RECEIPT;
     const uint8_t *text = sm->short_message;

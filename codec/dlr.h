@@ -87,6 +87,8 @@ struct dlr_receipt {
     char submit_date[13], done_date[13]; /* YYMMDDhhmm[ss], "" when absent */
     char text[21];                       /* first 20 octets of the original, as given */
     unsigned src;                        /* DLR_SRC_* bits */
+    char addr[21]; /* the deliver_sm's source_addr: the original SM's destination
+                      (SMPP 3.4 Appendix B), the handset's MSISDN; "" when absent */
 };
 
 /* 1 when esm_class marks a delivery receipt or intermediate notification. */

@@ -256,6 +256,13 @@ __attribute__((warn_unused_result)) enum smppf_err smppf_decode(const uint8_t *b
 __attribute__((warn_unused_result)) enum smppf_err
 smppf_encode(const struct smppf_pdu *pdu, uint8_t *out, size_t cap, size_t *outlen);
 
+/* submit_sm or deliver_sm packed by libsmpp34 whatever smppf_encode()
+ * does (it writes submit_sm itself): the cross-check of the direct
+ * encoder. Same checks and errors; libsmpp34 wants one spare output octet.
+ * Others: SMPPF_ERR_UNSUPPORTED. */
+__attribute__((warn_unused_result)) enum smppf_err
+smppf_encode_lib(const struct smppf_pdu *pdu, uint8_t *out, size_t cap, size_t *outlen);
+
 /* Convenience for the PDUs without a body (generic_nack, enquire_link(_resp),
  * unbind(_resp)) and for the two resps with only a message_id: writes into
  * out (cap >= 16 + 65). Returns the length, or 0 if cap is too small. */

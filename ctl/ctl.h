@@ -19,6 +19,10 @@ int cmd_packet(int argc, char **argv);
 int cmd_por(int argc, char **argv);
 int cmd_script(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_enqueue(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_card(int argc, char **argv);
 
 /* One "--name VALUE" option (or "--name=VALUE"; flags take no value). */
 struct ctl_opt {

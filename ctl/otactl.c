@@ -30,6 +30,24 @@ static const struct {
      "report [--since DURATION|all] [--by country|carrier|country,carrier]\n"
      "           [--format table|json|csv] [--html FILE] [--redis HOST:PORT | -c FILE]\n"
      "        delivered/confirmed shares, failure mix and stage latencies per group"},
+    {"enqueue", cmd_enqueue,
+     "enqueue switch|config|apdu --iccid ICCID --msisdn E164 [--id ID] [--method M] [--slot N]\n"
+     "           [--imsi D] [--aid HEX] [--action A] [--applet NAME] [--file F --value V]\n"
+     "           [--tar HEX6 --apdus HEX,..] [--readback] [--format F] [--por P] [--validity S]\n"
+     "           [--carrier C] [--keyset K] [--tag T] [-c FILE | --redis HOST:PORT]\n"
+     "        validate a job as the daemon does (exit 2 + the field's reason), XADD it,\n"
+     "        print its job id"},
+    {"status", cmd_status,
+     "status JOB [-c FILE | --redis HOST:PORT]\n"
+     "        the job record and its events (exit 1: no such job)"},
+    {"watch", cmd_watch,
+     "watch [--tag TAG [--since 24h] [--total N] [--until-done]] [--count N] [--timeout S]\n"
+     "        [-c FILE | --redis HOST:PORT]\n"
+     "        follow the events live, one line each; with --tag a progress line (done/total,\n"
+     "        rate, ETA)"},
+    {"card", cmd_card,
+     "card add ICCID --keyset NAME --class uicc|sim [--msisdn E164] [-c FILE | --redis H:P]\n"
+     "        write the card record ota:card:<iccid>"},
 };
 
 static void usage(FILE *f)
@@ -37,6 +55,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: otactl COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "\nRedis options of enqueue, status, watch, card: -c FILE (the daemon's config,\n"
+               "[redis]) or --redis HOST:PORT, --user U, --password P, --db N\n");
     fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 bad input\n");
 }
 

@@ -13,6 +13,8 @@
  * Nothing here allocates per SM: the queue is a ring of struct gw_sm, each
  * bind's window an array of slots indexed by sequence number, and each bind
  * owns one input and one output buffer sized at creation. */
+/* getaddrinfo_a (glibc; in libc itself since 2.34) */
+#define _GNU_SOURCE
 #include "gateway/bind.h"
 
 #include <errno.h>
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -48,6 +51,14 @@
 /* The send log's window is this much over one second, for the jitter
  * between our clock and the SMSC's reading of the wire. */
 #define TPS_MARGIN_S 0.004
+
+/* The link hands conf->msgid_format to codec/dlr as enum dlr_idfmt. */
+_Static_assert((int)GW_MSGID_AUTO == (int)DLR_ID_AUTO && (int)GW_MSGID_HEX == (int)DLR_ID_HEX &&
+                   (int)GW_MSGID_DEC == (int)DLR_ID_DEC &&
+                   (int)GW_MSGID_STRING == (int)DLR_ID_STRING &&
+                   (int)GW_MSGID_HEX_DEC == (int)DLR_ID_HEX_DEC &&
+                   (int)GW_MSGID_DEC_HEX == (int)DLR_ID_DEC_HEX,
+               "enum gw_msgid_format and enum dlr_idfmt must keep one order");
 
 /* ---- logging (gateway/log.h, subsystem "bind") --------------------------- */
 
@@ -104,7 +115,21 @@ struct gw_bind {
     /* window */
     struct slot *win;
     unsigned win_mask, win_used;
+    /* with a TPS limit: stream offsets just past each submit not yet
+     * taken by send(), oldest first (a ring of win_mask + 1) */
+    uint64_t *pend_end;
+    unsigned pend_head, pend_n;
     uint32_t next_seq;
+    /* name resolution off the loop (getaddrinfo_a, polled by gai_t) */
+    struct gaicb gai;
+    struct addrinfo gai_hints;
+    char gai_port[8];
+    int gai_busy;   /* a request is in flight (glibc's thread owns gai) */
+    int gai_wanted; /* a connect attempt waits for it (0: abandoned) */
+    double gai_poll;
+    ev_timer gai_t;
+    /* the addresses of this attempt, tried in order */
+    struct addrinfo *ai_list, *ai_cur;
     /* deferred release (Redis freeClientAsync): closed in the callback,
      * released before the loop blocks again */
     int dead_fd;
@@ -127,8 +152,9 @@ struct gw_link {
     /* throttle: GCRA pacing at 1/tps plus a log of the last tps send times
      * so that no one-second window ever holds more than tps submits */
     double interval, tat, catchup;
-    double *sendlog;
+    double *sendlog; /* departures, CLOCK_MONOTONIC, oldest at loghead */
     unsigned logcap, loghead, logn;
+    unsigned tps_pending; /* submits encoded, not yet taken by send() */
     ev_timer tps_t;
     /* ESME_RTHROTTLED / ESME_RMSGQFUL back-off */
     ev_timer pause_t;
@@ -139,6 +165,10 @@ struct gw_link {
     int draining, drained_told, reap;
     uint64_t rnd;
     struct gw_link_stats st;
+    /* The deliver_sm being handed to the owner: its resp status, which the
+     * owner may set from its callback (gw_link_deliver_status). */
+    int in_deliver;
+    uint32_t dlv_status;
 };
 
 /* ---- logging ------------------------------------------------------------- */
@@ -292,21 +322,46 @@ static void q_pop_front(struct gw_link *l, struct qent *e)
 
 /* ---- throttle --------------------------------------------------------- */
 
-/* How long until the next submit may go; 0 = now. */
-static double tps_wait(const struct gw_link *l, double now)
+/* The send log runs on CLOCK_MONOTONIC: a wall-clock step must not open
+ * or close the one-second windows. */
+static double mono_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* How long until the next submit may go; 0 = now. now: ev_now (pacing),
+ * mnow: mono_now() (the log).
+ *
+ * The guarantee, on departure times (the moment send() took a submit's
+ * last octet; the log records them, see tps_departed): for any future
+ * departure T of the candidate, the departures in (T - W, T] (W = 1 s +
+ * TPS_MARGIN_S) are among the logged ones later than mnow - W, the
+ * submits encoded but not yet departed (tps_pending) and the candidate.
+ * Holding that sum to tps holds every window of W, so every one-second
+ * window, to tps, whatever the pacing or the write buffering did. */
+static double tps_wait(const struct gw_link *l, double now, double mnow)
 {
     if (!l->conf.tps)
         return 0;
     double w = l->tat - now;
-    if (l->logn == l->logcap) {
-        /* the oldest of the last tps sends must be a full second old */
-        double w2 = l->sendlog[l->loghead] + 1.0 + TPS_MARGIN_S - now;
+    long need = (long)l->logn + (long)l->tps_pending + 1 - (long)l->logcap;
+    if (need > 0) {
+        double w2;
+        if ((unsigned long)need > l->logn)
+            w2 = l->interval; /* tps submits not yet out: wait for writes */
+        else                  /* the need-th oldest departure must leave the window */
+            w2 = l->sendlog[(l->loghead + (unsigned)need - 1) % l->logcap] + 1.0 + TPS_MARGIN_S -
+                 mnow;
         if (w2 > w)
             w = w2;
     }
     return w > 0 ? w : 0;
 }
 
+/* A submit was encoded into a bind's output (pacing); it counts as
+ * pending until tps_departed() logs it. */
 static void tps_take(struct gw_link *l, double now)
 {
     if (!l->conf.tps)
@@ -318,12 +373,33 @@ static void tps_take(struct gw_link *l, double now)
     if (l->tat < now - l->catchup)
         l->tat = now;
     l->tat += l->interval;
+}
+
+static void tps_log(struct gw_link *l, double t)
+{
     if (l->logn == l->logcap) {
-        l->sendlog[l->loghead] = now;
+        l->sendlog[l->loghead] = t;
         l->loghead = (l->loghead + 1) % l->logcap;
     } else {
-        l->sendlog[(l->loghead + l->logn) % l->logcap] = now;
+        l->sendlog[(l->loghead + l->logn) % l->logcap] = t;
         l->logn++;
+    }
+}
+
+/* After a write: log the departure of every submit whose last octet the
+ * socket has now taken, stamped after send() returned (never earlier than
+ * the real departure, so the log errs on the safe side). */
+static void tps_departed(struct gw_bind *b)
+{
+    struct gw_link *l = b->l;
+    double t = 0;
+    while (b->pend_n && b->pend_end[b->pend_head] <= b->written) {
+        if (!t)
+            t = mono_now();
+        tps_log(l, t);
+        b->pend_head = (b->pend_head + 1) & b->win_mask;
+        b->pend_n--;
+        l->tps_pending--;
     }
 }
 
@@ -421,6 +497,8 @@ static int flush(struct gw_bind *b)
         b->out_off += (size_t)r;
         b->written += (uint64_t)r;
     }
+    if (b->pend_n)
+        tps_departed(b);
     if (b->out_off == b->out_len) {
         b->out_base += b->out_len;
         b->out_off = b->out_len = 0;
@@ -601,44 +679,142 @@ static void connected(struct gw_bind *b)
         update_events(b);
 }
 
+/* Connects to b->ai_cur, or to the next address after it that takes a
+ * socket; closes the bind when none is left. */
+static void connect_next(struct gw_bind *b, const char *last_err)
+{
+    struct gw_link *l = b->l;
+    char why[300];
+    for (; b->ai_cur; b->ai_cur = b->ai_cur->ai_next) {
+        struct addrinfo *ai = b->ai_cur;
+        b->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (b->fd < 0) {
+            last_err = strerror(errno);
+            continue;
+        }
+        if (connect(b->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+            last_err = strerror(errno);
+            close(b->fd);
+            b->fd = -1;
+            continue;
+        }
+        b->io_events = 0;
+        ev_io_init(&b->io, io_cb, b->fd, EV_WRITE);
+        b->io.data = b;
+        set_events(b, EV_READ | EV_WRITE);
+        return;
+    }
+    snprintf(why, sizeof why, "connect %s:%u: %s", l->conf.host, l->conf.port,
+             last_err ? last_err : "no address");
+    gw_bind_close(b, why);
+}
+
+/* The addresses are known: try them in order (localhost is ::1 and
+ * 127.0.0.1; an SMSC listening on one of them must still be reached). */
+static void connect_list(struct gw_bind *b, struct addrinfo *ai)
+{
+    if (b->ai_list)
+        freeaddrinfo(b->ai_list);
+    b->ai_list = b->ai_cur = ai;
+    connect_next(b, NULL);
+}
+
+static void gai_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    struct gw_bind *b = w->data;
+    int e = gai_error(&b->gai);
+    if (e == EAI_INPROGRESS) {
+        b->gai_poll = b->gai_poll * 2 < 0.05 ? b->gai_poll * 2 : 0.05;
+        ev_timer_set(w, b->gai_poll, 0.);
+        ev_timer_start(loop, w);
+        return;
+    }
+    b->gai_busy = 0;
+    struct addrinfo *ai = e == 0 ? b->gai.ar_result : NULL;
+    if (e == 0)
+        b->gai.ar_result = NULL;
+    if (!b->gai_wanted || b->st != GW_BIND_CONNECTING || b->fd >= 0) {
+        if (ai)
+            freeaddrinfo(ai); /* the attempt that asked is over */
+        return;
+    }
+    b->gai_wanted = 0;
+    if (!ai) {
+        char why[300];
+        snprintf(why, sizeof why, "resolve %s: %s", b->l->conf.host,
+                 gai_strerror(e == 0 ? EAI_NONAME : e));
+        gw_bind_close(b, why);
+        return;
+    }
+    blog(b, 7, "%s resolved", b->l->conf.host);
+    connect_list(b, ai);
+}
+
+/* Stops waiting for a lookup; glibc keeps gai until the request ends,
+ * so an uncancellable one is left to gai_cb to collect. */
+static void gai_abandon(struct gw_bind *b)
+{
+    b->gai_wanted = 0;
+    if (b->gai_busy && gai_cancel(&b->gai) == EAI_CANCELED) {
+        b->gai_busy = 0;
+        ev_timer_stop(b->l->loop, &b->gai_t);
+    }
+}
+
 static void start_connect(struct gw_bind *b)
 {
     struct gw_link *l = b->l;
-    char port[8], why[300];
-    snprintf(port, sizeof port, "%u", l->conf.port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    /* Numeric hosts never block; a name is resolved here, synchronously,
-     * once per connect attempt (docs/smpp.md: use addresses in production). */
-    int rc = getaddrinfo(l->conf.host, port, &hints, &ai);
+    char why[300];
     set_state(b, GW_BIND_CONNECTING, "connect");
-    if (rc != 0 || !ai) {
+    /* one deadline for resolve + connect (+ TLS: connected() keeps it) */
+    ev_timer_stop(l->loop, &b->ctl_t);
+    ev_timer_set(&b->ctl_t,
+                 (l->conf.response_timeout_ms ? l->conf.response_timeout_ms : 10000) / 1000.0, 0.);
+    ev_timer_start(l->loop, &b->ctl_t);
+    b->ctl_cmd = 0;
+    snprintf(b->gai_port, sizeof b->gai_port, "%u", l->conf.port);
+    /* An address is read at once and never blocks. */
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST};
+    struct addrinfo *ai = NULL;
+    int rc = getaddrinfo(l->conf.host, b->gai_port, &hints, &ai);
+    if (rc == 0) {
+        connect_list(b, ai);
+        return;
+    }
+    if (rc != EAI_NONAME) {
         snprintf(why, sizeof why, "resolve %s: %s", l->conf.host, gai_strerror(rc));
         gw_bind_close(b, why);
         return;
     }
-    b->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (b->fd < 0) {
-        freeaddrinfo(ai);
-        gw_bind_close(b, "socket failed");
-        return;
+    /* A name: resolved by glibc's resolver thread (getaddrinfo_a), never
+     * on the loop; gai_cb polls for the answer, 1 ms doubling to 50 ms. A
+     * lookup still running from an abandoned attempt is simply taken
+     * over (same host, same port). */
+    if (!b->gai_busy) {
+        memset(&b->gai, 0, sizeof b->gai);
+        b->gai_hints = (struct addrinfo){.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+        b->gai.ar_name = l->conf.host;
+        b->gai.ar_service = b->gai_port;
+        b->gai.ar_request = &b->gai_hints;
+        struct gaicb *list[1] = {&b->gai};
+        struct sigevent sev;
+        memset(&sev, 0, sizeof sev);
+        sev.sigev_notify = SIGEV_NONE;
+        rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev);
+        if (rc != 0) {
+            snprintf(why, sizeof why, "resolve %s: %s", l->conf.host, gai_strerror(rc));
+            gw_bind_close(b, why);
+            return;
+        }
+        b->gai_busy = 1;
     }
-    rc = connect(b->fd, ai->ai_addr, ai->ai_addrlen);
-    freeaddrinfo(ai);
-    if (rc < 0 && errno != EINPROGRESS) {
-        snprintf(why, sizeof why, "connect %s:%u: %s", l->conf.host, l->conf.port, strerror(errno));
-        gw_bind_close(b, why);
-        return;
-    }
-    b->io_events = 0;
-    ev_io_init(&b->io, io_cb, b->fd, EV_WRITE);
-    b->io.data = b;
-    set_events(b, EV_READ | EV_WRITE);
-    ev_timer_stop(l->loop, &b->ctl_t);
-    ev_timer_set(&b->ctl_t,
-                 (l->conf.response_timeout_ms ? l->conf.response_timeout_ms : 10000) / 1000.0, 0.);
-    ev_timer_start(l->loop, &b->ctl_t); /* connect + TLS deadline */
-    b->ctl_cmd = 0;
+    b->gai_wanted = 1;
+    b->gai_poll = 0.001;
+    ev_timer_stop(l->loop, &b->gai_t);
+    ev_timer_set(&b->gai_t, b->gai_poll, 0.);
+    ev_timer_start(l->loop, &b->gai_t);
 }
 
 static void reconnect_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -688,6 +864,11 @@ static void gw_bind_close(struct gw_bind *b, const char *reason)
     }
     ev_timer_stop(l->loop, &b->enq_t);
     ev_timer_stop(l->loop, &b->ctl_t);
+    gai_abandon(b);
+    if (b->ai_list) {
+        freeaddrinfo(b->ai_list);
+        b->ai_list = b->ai_cur = NULL;
+    }
     if (b->fd >= 0) {
         ev_io_stop(l->loop, &b->io);
         b->io_events = 0;
@@ -697,6 +878,8 @@ static void gw_bind_close(struct gw_bind *b, const char *reason)
         b->ssl = NULL;
         l->reap = 1;
     }
+    l->tps_pending -= b->pend_n; /* never left: requeued or bounced above */
+    b->pend_n = b->pend_head = 0;
     b->in_len = 0;
     b->out_off = b->out_len = 0;
     b->out_base = b->written = 0;
@@ -788,12 +971,36 @@ static void on_submit_resp(struct gw_bind *b, const struct smppf_pdu *p)
         l->cbs.submit_resp(l->owner, e.sm.ctx, e.sm.ctx_id, st, v, "", 0, NULL);
 }
 
-static void on_deliver_sm(struct gw_bind *b, const struct smppf_pdu *p)
+static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p);
+
+/* The owner's callbacks run synchronously and may choose the answer with
+ * gw_link_deliver_status (ESME_RX_T_APPN when it cannot record the
+ * receipt now: SMPP 3.4 §5.1.3, the SMSC redelivers). The resp is queued
+ * right after them, in the same loop iteration: the SMSC's window waits for
+ * no I/O of ours. */
+static void deliver_to_owner(struct gw_bind *b, const struct smppf_pdu *p)
+{
+    struct gw_link *l = b->l;
+    l->in_deliver = 1;
+    l->dlv_status = 0;
+    deliver_dispatch(b, p);
+    l->in_deliver = 0;
+    if (l->dlv_status)
+        blog(b, 5, "deliver_sm seq=%u answered %s (0x%x) by the owner", p->hdr.sequence_number,
+             smppf_status_name(l->dlv_status), l->dlv_status);
+    send_simple(b, SMPPF_DELIVER_SM_RESP, l->dlv_status, p->hdr.sequence_number);
+}
+
+void gw_link_deliver_status(struct gw_link *l, uint32_t status)
+{
+    if (l && l->in_deliver)
+        l->dlv_status = status;
+}
+
+static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p)
 {
     struct gw_link *l = b->l;
     const struct smppf_sm *sm = &p->u.sm;
-    /* Answer first: the SMSC's window must not wait for our callbacks. */
-    send_simple(b, SMPPF_DELIVER_SM_RESP, 0, p->hdr.sequence_number);
     if (dlr_is_receipt(sm->esm_class)) {
         struct dlr_receipt r;
         enum dlr_err e = dlr_parse(sm, l->idfmt, &r);
@@ -877,7 +1084,7 @@ static int handle_pdu(struct gw_bind *b, const uint8_t *buf, size_t len)
             send_simple(b, SMPPF_DELIVER_SM_RESP, SMPPF_ESME_RINVBNDSTS, seq);
             return 0;
         }
-        on_deliver_sm(b, &p);
+        deliver_to_owner(b, &p);
         return 0;
     case SMPPF_ENQUIRE_LINK:
         send_simple(b, SMPPF_ENQUIRE_LINK_RESP, 0, seq);
@@ -1019,11 +1226,19 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
         if (getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
             err = errno;
         if (err) {
-            char why[300];
-            snprintf(why, sizeof why, "connect %s:%u: %s", b->l->conf.host, b->l->conf.port,
-                     strerror(err));
-            gw_bind_close(b, why);
+            /* this address refused: the next one, or close */
+            ev_io_stop(loop, &b->io);
+            b->io_events = 0;
+            close(b->fd);
+            b->fd = -1;
+            if (b->ai_cur)
+                b->ai_cur = b->ai_cur->ai_next;
+            connect_next(b, strerror(err));
             return;
+        }
+        if (b->ai_list) {
+            freeaddrinfo(b->ai_list);
+            b->ai_list = b->ai_cur = NULL;
         }
         connected(b);
         return;
@@ -1123,6 +1338,11 @@ static int send_submit(struct gw_bind *b, const struct qent *e, time_t now)
     s->b = b;
     s->out_end = b->out_base + b->out_len;
     b->win_used++;
+    if (b->pend_end) {
+        b->pend_end[(b->pend_head + b->pend_n) & b->win_mask] = s->out_end;
+        b->pend_n++;
+        l->tps_pending++;
+    }
     ev_timer_set(&s->t, (c->response_timeout_ms ? c->response_timeout_ms : 10000) / 1000.0, 0.);
     ev_timer_start(l->loop, &s->t);
     l->st.submitted++;
@@ -1149,7 +1369,7 @@ static void pump(struct gw_link *l)
      * these submits really leave. */
     if (l->conf.tps)
         ev_now_update(l->loop);
-    double now = ev_now(l->loop);
+    double now = ev_now(l->loop), mnow = l->conf.tps ? mono_now() : 0;
     time_t wall = (time_t)ev_time();
     unsigned nb = l->nbinds;
     while (l->qlen) {
@@ -1161,7 +1381,7 @@ static void pump(struct gw_link *l)
                 l->cbs.bounce(l->owner, e.sm.ctx, e.sm.ctx_id, GW_BOUNCE_EXPIRED, 0);
             continue;
         }
-        double w = tps_wait(l, now);
+        double w = tps_wait(l, now, mnow);
         if (w > 0) {
             if (!ev_is_active(&l->tps_t)) {
                 ev_timer_set(&l->tps_t, w, 0.);
@@ -1482,7 +1702,9 @@ struct gw_link *gw_link_new(struct ev_loop *loop, const struct gw_carrier *conf,
         b->in = malloc(IN_CAP + 16);
         b->out = malloc(OUT_CAP);
         b->win = calloc(wcap, sizeof *b->win);
-        if (!b->in || !b->out || !b->win)
+        if (conf->tps)
+            b->pend_end = calloc(wcap, sizeof *b->pend_end);
+        if (!b->in || !b->out || !b->win || (conf->tps && !b->pend_end))
             goto fail;
         b->win_mask = wcap - 1;
         for (unsigned k = 0; k < wcap; k++) {
@@ -1498,6 +1720,8 @@ struct gw_link *gw_link_new(struct ev_loop *loop, const struct gw_carrier *conf,
         b->enq_t.data = b;
         ev_timer_init(&b->ctl_t, ctl_cb, 1., 0.);
         b->ctl_t.data = b;
+        ev_timer_init(&b->gai_t, gai_cb, 1., 0.);
+        b->gai_t.data = b;
         /* First connect: spread over the first back-off step. */
         double lo = (conf->reconnect_min_ms ? conf->reconnect_min_ms : 1000) / 1000.0;
         ev_timer_set(&b->reconnect_t, i ? lo * 0.1 * rnd01(l) : 0., 0.);
@@ -1539,9 +1763,22 @@ void gw_link_free(struct gw_link *l)
             ev_timer_stop(l->loop, &b->reconnect_t);
             ev_timer_stop(l->loop, &b->enq_t);
             ev_timer_stop(l->loop, &b->ctl_t);
+            ev_timer_stop(l->loop, &b->gai_t);
+            if (b->gai_busy && gai_cancel(&b->gai) != EAI_CANCELED) {
+                /* glibc's thread still writes into b->gai: wait for it
+                 * (only at free, bounded by the resolver's timeout) */
+                const struct gaicb *list[1] = {&b->gai};
+                while (gai_error(&b->gai) == EAI_INPROGRESS)
+                    (void)gai_suspend(list, 1, NULL);
+                if (b->gai.ar_result)
+                    freeaddrinfo(b->gai.ar_result);
+            }
+            if (b->ai_list)
+                freeaddrinfo(b->ai_list);
             free(b->in);
             free(b->out);
             free(b->win);
+            free(b->pend_end);
         }
         reap(l);
     }

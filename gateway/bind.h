@@ -100,9 +100,11 @@ struct gw_link_cbs {
     /* The SM comes back unanswered (see enum gw_bounce). requeued == 1 means
      * the link kept it and will send it; the call only informs. */
     void (*bounce)(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce why, int requeued);
-    /* A delivery receipt, its id keyed by the carrier's msgid_format. */
+    /* A delivery receipt, its id keyed by the carrier's msgid_format.
+     * The deliver_sm_resp is sent when this returns: ESME_ROK unless the
+     * callback called gw_link_deliver_status. */
     void (*receipt)(void *owner, const struct dlr_receipt *r, const char *carrier);
-    /* A mobile-originated SM (not a receipt). */
+    /* A mobile-originated SM (not a receipt); answered as receipt is. */
     void (*mo)(void *owner, const struct gw_mo *mo, const char *carrier);
     /* A bind changed state; reason is a short text ("connect refused",
      * "bind_resp ESME_RINVPASWD", "enquire_link unanswered", ...). */
@@ -150,6 +152,12 @@ __attribute__((warn_unused_result)) int gw_link_submit(struct gw_link *l, const 
  * wait for every window to empty (answers or timeouts), unbind each bind,
  * close, then call cbs->drained. Idempotent. */
 void gw_link_drain(struct gw_link *l);
+
+/* Called from the receipt or mo callback only (elsewhere a no-op): the
+ * command_status of that deliver_sm's resp instead of ESME_ROK, e.g.
+ * ESME_RX_T_APPN (0x64) when the owner cannot take it now (its store is
+ * down) so that the SMSC delivers it again (SMPP 3.4 §5.1.3, §4.6.2). */
+void gw_link_deliver_status(struct gw_link *l, uint32_t status);
 
 void gw_link_stats(const struct gw_link *l, struct gw_link_stats *st);
 const char *gw_link_name(const struct gw_link *l);

@@ -74,6 +74,8 @@ static const struct cf_enum e_msgid[] = {{"auto", GW_MSGID_AUTO},
                                          {"hex", GW_MSGID_HEX},
                                          {"dec", GW_MSGID_DEC},
                                          {"string", GW_MSGID_STRING},
+                                         {"hexdec", GW_MSGID_HEX_DEC},
+                                         {"dechex", GW_MSGID_DEC_HEX},
                                          {NULL, 0}};
 
 #define FSIZE(T, f) sizeof(((T *)0)->f)

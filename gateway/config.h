@@ -37,7 +37,11 @@ enum gw_msgid_format {
     GW_MSGID_AUTO,
     GW_MSGID_HEX,
     GW_MSGID_DEC,
-    GW_MSGID_STRING, /* opaque: compared as text, case kept */
+    GW_MSGID_STRING,  /* opaque: compared as text, case kept */
+    GW_MSGID_HEX_DEC, /* submit_sm_resp hex, receipt decimal (Kannel msg-id-type 1) */
+    GW_MSGID_DEC_HEX, /* submit_sm_resp decimal, receipt hex (Kannel msg-id-type 2) */
+    /* Same order as enum dlr_idfmt (codec/dlr.h): gateway/bind.c hands
+     * the value over as is and asserts the order. */
 };
 
 struct gw_carrier {

@@ -69,6 +69,7 @@ struct porctx {
     struct gw_daemon *d;
     char msisdn[21];
     char carrier[GW_NAME_MAX];
+    char country[3]; /* of the MSISDN (E.164 table), "" unknown */
     char tar[7];
     size_t len;
     uint8_t tpud[C348_POR_UDH + UDH_PAYLOAD_MAX];
@@ -87,6 +88,7 @@ struct porctx {
 struct rcptctx {
     struct gw_daemon *d;
     char carrier[GW_NAME_MAX];
+    char country[3]; /* of the handset (the receipt's source_addr), "" unknown */
     char stat[16], err[8];
     unsigned nkeys, next;
     char keys[DLR_KEYS][DLR_KEY_MAX];
@@ -219,11 +221,17 @@ static int carrier_up(void *arg, unsigned index)
     return index < d->cfg->ncarriers && d->links[index] && gw_link_can_send(d->links[index]);
 }
 
-/* The applet profile a method=applet job uses: the only one configured, or
- * the one named "default" (the job contract has no field to choose one). */
-static const struct ota_applet *applet_for(const struct gw_daemon *d)
+/* The applet profile a method=applet job uses: the one its `applet` field
+ * names, else the only one configured or the one named "default". NULL
+ * when none fits (ota_script_build then rejects naming the field). */
+static const struct ota_applet *applet_for(const struct gw_daemon *d, const char *name)
 {
-    return d->applet_default;
+    if (!name[0])
+        return d->applet_default;
+    for (unsigned i = 0; i < d->napplets; i++)
+        if (strcmp(d->applets[i].name, name) == 0)
+            return &d->applets[i];
+    return NULL;
 }
 
 /* jobq's validated job -> ota's view of it. Strings are borrowed from job
@@ -243,8 +251,14 @@ static void ota_job_from(const struct gw_daemon *d, const struct jobq_job *job, 
     if (job->method == JOBQ_METHOD_APPLET) {
         snprintf(slot, 8, "%u", job->slot);
         o->slot = slot;
-        o->applet = applet_for(d);
-        o->applet_name = o->applet ? o->applet->name : "";
+        o->applet = applet_for(d, job->applet);
+        o->applet_name = o->applet ? o->applet->name : job->applet;
+    }
+    o->action = job->action ? jobq_action_name(job->action) : NULL;
+    o->read_back = job->readback;
+    if (job->format) {
+        o->format_set = 1;
+        o->format = job->format == JOBQ_FORMAT_EXPANDED ? OTA_FMT_EXPANDED : OTA_FMT_COMPACT;
     }
     o->imsi = job->imsi;
     o->aid = job->aid;
@@ -384,7 +398,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     struct ota_job oj;
     char slot[8];
     ota_job_from(d, job, slot, &oj);
-    if (job->method == JOBQ_METHOD_APPLET && !oj.applet) {
+    if (job->method == JOBQ_METHOD_APPLET && !oj.applet && !job->applet[0]) {
         reject(d, job, plan.country,
                "applet: %u applet profile(s) configured; the gateway needs exactly one, or one "
                "named 'default'",
@@ -594,7 +608,7 @@ static void on_receipt_done(void *cbud, int err, const char *result, const char 
         GW_LOG(GW_LOG_INFO, "receipt", obj, "%s%s%s -> %s", r->stat, r->err[0] ? " err:" : "",
                r->err, result);
         if (!strcmp(result, "failed"))
-            count_final(d, r->carrier, NULL, "failed");
+            count_final(d, r->carrier, r->country, "failed");
     }
     d->calls--;
     free(r);
@@ -607,11 +621,38 @@ static void rcpt_next(struct rcptctx *r)
         on_receipt_done(r, -EINVAL, "", "");
 }
 
+/* Redis cannot take what the SMSC delivers now: answer ESME_RX_T_APPN
+ * (SMPP 3.4 §5.1.3 "ESME Receiver Temporary App Error") so that the SMSC
+ * delivers it again, instead of a deliver_sm_resp OK and a lost receipt or
+ * PoR. Returns 1 when it did. */
+static int refuse_if_down(struct gw_daemon *d, const char *carrier, const char *what)
+{
+    if (jobq_is_up(d->q))
+        return 0;
+    int i = gw_config_carrier_index(d->cfg, carrier);
+    if (i >= 0 && d->links[i])
+        gw_link_deliver_status(d->links[i], SMPPF_ESME_RX_T_APPN);
+    char obj[64];
+    snprintf(obj, sizeof obj, "carrier=%s", carrier);
+    GW_LOG(GW_LOG_WARNING, what, obj,
+           "redis down: %s answered ESME_RX_T_APPN, the SMSC will deliver it again", what);
+    return 1;
+}
+
 static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *carrier)
 {
     struct gw_daemon *d = owner;
+    if (rc->nkeys && refuse_if_down(d, carrier, "receipt"))
+        return;
+    /* SMPP 3.4 Appendix B: the receipt comes from the original SM's
+     * destination, the handset: its country by the same E.164 table the job
+     * was routed by (a job forced onto a carrier is counted the same way). */
+    char country[3] = "";
+    if (!rc->addr[0] || gw_e164_lookup(d->e164, rc->addr, country, NULL) != GW_E164_OK)
+        country[0] = '\0';
     if (d->metrics)
-        gw_metrics_receipt(d->metrics, metric_carrier(d, carrier), metric_country(d, NULL),
+        gw_metrics_receipt(d->metrics, metric_carrier(d, carrier),
+                           metric_country(d, country[0] ? country : NULL),
                            gw_metrics_receipt_stat(dlr_stat_name(rc->stat)));
     if (rc->nkeys == 0)
         return;
@@ -622,6 +663,7 @@ static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *ca
     }
     r->d = d;
     snprintf(r->carrier, sizeof r->carrier, "%s", carrier);
+    snprintf(r->country, sizeof r->country, "%s", country);
     snprintf(r->stat, sizeof r->stat, "%s", dlr_stat_name(rc->stat));
     if (rc->has_err)
         snprintf(r->err, sizeof r->err, "%03u", rc->err % 1000);
@@ -668,7 +710,7 @@ static void on_por_done(void *cbud, int err, const char *result, const char *job
         GW_LOG(unknown ? GW_LOG_WARNING : GW_LOG_INFO, "por", obj, "-> %s%s", result,
                unknown ? " (no job was sent with this counter)" : "");
     if (!err)
-        count_final(d, c->carrier, NULL, result);
+        count_final(d, c->carrier, c->country[0] ? c->country : NULL, result);
     d->calls--;
     free(c);
 }
@@ -748,10 +790,17 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
         else
             last = C348_ERR_MAC; /* opened without a checksum: proves nothing */
     }
+    char country[3] = "";
+    if (gw_e164_lookup(d->e164, c->msisdn, country, NULL) != GW_E164_OK)
+        country[0] = '\0';
+    snprintf(c->country, sizeof c->country, "%s", country);
     if (!ks) {
         GW_LOG(GW_LOG_WARNING, "por", obj,
                "PoR fails verification (%s) with keyset(s) %s: not trusted, job not changed",
                c348_strerror(last), tried[0] ? tried : "(none)");
+        if (d->metrics)
+            gw_metrics_por_unverified(d->metrics, metric_carrier(d, c->carrier),
+                                      metric_country(d, country[0] ? country : NULL));
         d->calls--;
         free(c);
         return;
@@ -762,9 +811,6 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
     uint64_t cntr = por.cntr;
     if (!por.verified && cntr == 0 && cntr_hint)
         cntr = cntr_hint;
-    char country[3] = "";
-    if (gw_e164_lookup(d->e164, c->msisdn, country, NULL) != GW_E164_OK)
-        country[0] = '\0';
     if (d->metrics)
         gw_metrics_por(d->metrics, metric_carrier(d, c->carrier), metric_country(d, country),
                        por.status);
@@ -820,6 +866,9 @@ static void on_mo(void *owner, const struct gw_mo *mo, const char *carrier)
                mo->ud_len);
         return;
     }
+    /* Refused before reassembly: each segment comes again on its own. */
+    if (refuse_if_down(d, carrier, "mo"))
+        return;
     uint64_t now = (uint64_t)(ev_now(d->loop) * 1000.0);
     udh_reasm_expire(&d->reasm, now);
     int rc = udh_reasm_add(&d->reasm, mo->source_addr, now, mo->ud, mo->ud_len, &d->msg);

@@ -54,6 +54,7 @@ struct pair {
     counter_t submits;
     counter_t receipts[GW_RCPT_N];
     counter_t por[GW_POR_N];
+    counter_t por_unverified;
     counter_t jobs[GW_FINAL_N];
     struct hist lat[GW_STAGE_N];
 };
@@ -341,6 +342,13 @@ void gw_metrics_por(struct gw_metrics *m, unsigned carrier, unsigned country, ui
     inc(&p->por[status < GW_POR_N - 1 ? status : GW_POR_N - 1]);
 }
 
+void gw_metrics_por_unverified(struct gw_metrics *m, unsigned carrier, unsigned country)
+{
+    struct pair *p = pair_at(m, carrier, country);
+    touch(p);
+    inc(&p->por_unverified);
+}
+
 void gw_metrics_job_final(struct gw_metrics *m, unsigned carrier, unsigned country,
                           enum gw_metrics_final state)
 {
@@ -579,6 +587,18 @@ static void render_por(struct buf *b, const struct gw_metrics *m, unsigned k, un
     }
 }
 
+static void render_por_unverified(struct buf *b, const struct gw_metrics *m, unsigned k, unsigned j,
+                                  const struct pair *p, unsigned arg)
+{
+    (void)arg;
+    uint64_t v = get(&p->por_unverified);
+    if (!v)
+        return;
+    put(b, "otagw_por_unverified_total{");
+    pair_labels(b, m, k, j);
+    put(b, "} %" PRIu64 "\n", v);
+}
+
 static void render_jobs(struct buf *b, const struct gw_metrics *m, unsigned k, unsigned j,
                         const struct pair *p, unsigned arg)
 {
@@ -659,6 +679,11 @@ int gw_metrics_render(const struct gw_metrics *m, char **out, size_t *len)
     family(&b, "otagw_por_total", "counter",
            "Proofs of Receipt by response status code (TS 102 225 5.1.2).");
     each_pair(&b, m, nc, render_por, 0);
+
+    family(&b, "otagw_por_unverified_total", "counter",
+           "Response packets no keyset opened or verified (RC/CC, TS 102 225 5.2): never trusted, "
+           "no job changed.");
+    each_pair(&b, m, nc, render_por_unverified, 0);
 
     family(&b, "otagw_jobs_total", "counter", "Jobs by final state.");
     each_pair(&b, m, nc, render_jobs, 0);

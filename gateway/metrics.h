@@ -102,6 +102,9 @@ void gw_metrics_reconnect(struct gw_metrics *m, unsigned carrier, unsigned bind)
 void gw_metrics_receipt(struct gw_metrics *m, unsigned carrier, unsigned country,
                         enum gw_metrics_receipt stat);
 void gw_metrics_por(struct gw_metrics *m, unsigned carrier, unsigned country, uint8_t status);
+/* A response packet that failed verification with every keyset tried
+ * (otagw_por_unverified_total; country from the MO's originator). */
+void gw_metrics_por_unverified(struct gw_metrics *m, unsigned carrier, unsigned country);
 void gw_metrics_job_final(struct gw_metrics *m, unsigned carrier, unsigned country,
                           enum gw_metrics_final state);
 /* seconds < 0 is counted as 0 (clock steps). */

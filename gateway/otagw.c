@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/c348.h"
 #include "gateway/config.h"
 #include "gateway/daemon.h"
 #include "gateway/e164.h"
@@ -52,6 +53,10 @@ static void usage(FILE *out)
 
 static void gw_main_free(struct gw_main *m)
 {
+    /* The codec's cached cipher and CMAC contexts hold the key schedules
+     * of the last keys used (for AES, round key 0 is the key itself):
+     * freeing them cleanses those, the keystore wipes the keys. */
+    c348_thread_cleanup();
     gw_keystore_free(m->keys);
     gw_e164_free(m->e164);
     gw_config_free(m->cfg);

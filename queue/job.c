@@ -30,12 +30,17 @@ enum field {
     F_CARRIER,
     F_KEYSET,
     F_TAG,
+    F_ACTION,
+    F_APPLET,
+    F_READBACK,
+    F_FORMAT,
     F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
-    "id",    "type", "iccid", "msisdn", "method",   "slot",    "imsi",   "aid", "file",
-    "value", "tar",  "apdus", "por",    "validity", "carrier", "keyset", "tag",
+    "id",      "type",   "iccid", "msisdn", "method", "slot",     "imsi",
+    "aid",     "file",   "value", "tar",    "apdus",  "por",      "validity",
+    "carrier", "keyset", "tag",   "action", "applet", "readback", "format",
 };
 
 /* Upper bound of each value's length, checked before anything else. */
@@ -57,6 +62,10 @@ static const size_t field_max[F_COUNT] = {
     [F_CARRIER] = JOBQ_NAME_MAX - 1,
     [F_KEYSET] = JOBQ_NAME_MAX - 1,
     [F_TAG] = JOBQ_TAG_MAX,
+    [F_ACTION] = 8,
+    [F_APPLET] = JOBQ_NAME_MAX - 1,
+    [F_READBACK] = 3,
+    [F_FORMAT] = 8,
 };
 
 /* Names of files `config` jobs may name; ota/ maps them to FIDs
@@ -391,7 +400,7 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
                         "method: required for type=switch (applet, imsi or profile)");
         if (L(F_METHOD) == 6 && memcmp(V(F_METHOD), "applet", 6) == 0) {
             out->method = JOBQ_METHOD_APPLET;
-            want[F_SLOT] = 1;
+            want[F_SLOT] = want[F_APPLET] = 1;
             if (!f[F_SLOT])
                 return fail(JOBQ_E_MISSING, reason, rlen, "slot: required for method=applet");
             if (parse_uint(V(F_SLOT), L(F_SLOT), 255, &out->slot) < 0)
@@ -399,7 +408,7 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
                             ECHO(F_SLOT));
         } else if (L(F_METHOD) == 4 && memcmp(V(F_METHOD), "imsi", 4) == 0) {
             out->method = JOBQ_METHOD_IMSI;
-            want[F_IMSI] = 1;
+            want[F_IMSI] = want[F_READBACK] = want[F_FORMAT] = 1;
             if (!f[F_IMSI])
                 return fail(JOBQ_E_MISSING, reason, rlen, "imsi: required for method=imsi");
             /* TS 23.003 §2.2: MCC(3) + MNC(2..3) + MSIN, at most 15 digits. */
@@ -409,7 +418,7 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
             copy(out->imsi, V(F_IMSI), L(F_IMSI));
         } else if (L(F_METHOD) == 7 && memcmp(V(F_METHOD), "profile", 7) == 0) {
             out->method = JOBQ_METHOD_PROFILE;
-            want[F_AID] = 1;
+            want[F_AID] = want[F_ACTION] = 1;
             if (!f[F_AID])
                 return fail(JOBQ_E_MISSING, reason, rlen, "aid: required for method=profile");
             /* ISO/IEC 7816-5: an AID is 5..16 octets. */
@@ -422,7 +431,7 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
                         "method: must be applet, imsi or profile, got '%s'", ECHO(F_METHOD));
         }
     } else if (out->type == JOBQ_CONFIG) {
-        want[F_FILE] = want[F_VALUE] = 1;
+        want[F_FILE] = want[F_VALUE] = want[F_READBACK] = want[F_FORMAT] = 1;
         if (!f[F_FILE])
             return fail(JOBQ_E_MISSING, reason, rlen, "file: required for type=config");
         int named = 0;
@@ -455,7 +464,8 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
             return JOBQ_E_BAD_VALUE;
         copy(out->apdus, V(F_APDUS), L(F_APDUS));
     }
-    static const int typed[] = {F_METHOD, F_SLOT, F_IMSI, F_AID, F_FILE, F_VALUE, F_TAR, F_APDUS};
+    static const int typed[] = {F_METHOD, F_SLOT,  F_IMSI,   F_AID,    F_FILE,     F_VALUE,
+                                F_TAR,    F_APDUS, F_ACTION, F_APPLET, F_READBACK, F_FORMAT};
     for (size_t i = 0; i < sizeof typed / sizeof *typed; i++)
         if (f[typed[i]] && !want[typed[i]])
             return fail(JOBQ_E_NOT_APPLICABLE, reason, rlen, "%s: does not apply to type=%s%s%s",
@@ -466,6 +476,32 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
                         : out->method == JOBQ_METHOD_PROFILE ? "profile"
                                                              : "");
 
+    /* Checked after applicability, so a misplaced field says so first. */
+    if (f[F_ACTION]) {
+        static const char *const acts[] = {"enable", "disable", "fallback"};
+        for (size_t i = 0; i < 3 && !out->action; i++)
+            if (strlen(acts[i]) == L(F_ACTION) && memcmp(acts[i], V(F_ACTION), L(F_ACTION)) == 0)
+                out->action = (enum jobq_action)(JOBQ_ACTION_ENABLE + i);
+        if (!out->action)
+            return fail(JOBQ_E_BAD_VALUE, reason, rlen,
+                        "action: must be enable, disable or fallback, got '%s'", ECHO(F_ACTION));
+    }
+    if (f[F_READBACK]) {
+        if (L(F_READBACK) == 3 && memcmp(V(F_READBACK), "yes", 3) == 0)
+            out->readback = 1;
+        else if (!(L(F_READBACK) == 2 && memcmp(V(F_READBACK), "no", 2) == 0))
+            return fail(JOBQ_E_BAD_VALUE, reason, rlen, "readback: must be yes or no, got '%s'",
+                        ECHO(F_READBACK));
+    }
+    if (f[F_FORMAT]) {
+        if (L(F_FORMAT) == 7 && memcmp(V(F_FORMAT), "compact", 7) == 0)
+            out->format = JOBQ_FORMAT_COMPACT;
+        else if (L(F_FORMAT) == 8 && memcmp(V(F_FORMAT), "expanded", 8) == 0)
+            out->format = JOBQ_FORMAT_EXPANDED;
+        else
+            return fail(JOBQ_E_BAD_VALUE, reason, rlen,
+                        "format: must be compact or expanded, got '%s'", ECHO(F_FORMAT));
+    }
     if (f[F_POR]) {
         if (L(F_POR) == 6 && memcmp(V(F_POR), "always", 6) == 0)
             out->por = JOBQ_POR_ALWAYS;
@@ -482,8 +518,8 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
          out->validity == 0))
         return fail(JOBQ_E_BAD_VALUE, reason, rlen, "validity: must be 1..%u seconds, got '%s'",
                     JOBQ_VALIDITY_MAX, ECHO(F_VALIDITY));
-    static const int names[] = {F_CARRIER, F_KEYSET};
-    for (size_t i = 0; i < 2; i++) {
+    static const int names[] = {F_CARRIER, F_KEYSET, F_APPLET};
+    for (size_t i = 0; i < 3; i++) {
         int x = names[i];
         if (!f[x])
             continue;
@@ -494,7 +530,7 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
                 return fail(JOBQ_E_BAD_CHAR, reason, rlen,
                             "%s: only letters, digits and . _ - are allowed, got '%s'",
                             field_names[x], ECHO(x));
-        copy(x == F_CARRIER ? out->carrier : out->keyset, V(x), L(x));
+        copy(x == F_CARRIER ? out->carrier : x == F_KEYSET ? out->keyset : out->applet, V(x), L(x));
     }
 #undef V
 #undef L
@@ -535,6 +571,34 @@ const char *jobq_type_name(enum jobq_type t)
         return "apdu";
     }
     return "?";
+}
+
+const char *jobq_action_name(enum jobq_action a)
+{
+    switch (a) {
+    case JOBQ_ACTION_ENABLE:
+        return "enable";
+    case JOBQ_ACTION_DISABLE:
+        return "disable";
+    case JOBQ_ACTION_FALLBACK:
+        return "fallback";
+    case JOBQ_ACTION_NONE:
+        break;
+    }
+    return "";
+}
+
+const char *jobq_format_name(enum jobq_format f)
+{
+    switch (f) {
+    case JOBQ_FORMAT_COMPACT:
+        return "compact";
+    case JOBQ_FORMAT_EXPANDED:
+        return "expanded";
+    case JOBQ_FORMAT_DEFAULT:
+        break;
+    }
+    return "";
 }
 
 const char *jobq_por_name(enum jobq_por p)

@@ -36,6 +36,15 @@ enum jobq_method {
     JOBQ_METHOD_PROFILE
 };
 enum jobq_por { JOBQ_POR_ALWAYS = 0, JOBQ_POR_ERROR, JOBQ_POR_NONE };
+/* switch/profile: what the ISD-R is asked to do (SGP.02 ES5). */
+enum jobq_action {
+    JOBQ_ACTION_NONE = 0, /* not given: enable */
+    JOBQ_ACTION_ENABLE,
+    JOBQ_ACTION_DISABLE,
+    JOBQ_ACTION_FALLBACK
+};
+/* Remote command format (TS 102 226 §5): config and switch/imsi only. */
+enum jobq_format { JOBQ_FORMAT_DEFAULT = 0, JOBQ_FORMAT_COMPACT, JOBQ_FORMAT_EXPANDED };
 
 /* One field/value pair as it came from Redis (not NUL-terminated). */
 struct jobq_kv {
@@ -54,13 +63,17 @@ struct jobq_job {
     char iccid[21];  /* 18..20 digits (ITU-T E.118) */
     char msisdn[16]; /* E.164 digits, the leading '+' removed */
     enum jobq_method method;
-    unsigned slot; /* method=applet: 0..255 */
-    char imsi[16]; /* method=imsi: 6..15 digits */
-    char aid[33];  /* method=profile: ISD-P AID, 5..16 octets in hex */
-    char file[64]; /* config: a name (imsi, fplmn, ...) or a FID path 3F00/7FFF/6F07 */
+    unsigned slot;              /* method=applet: 0..255 */
+    char imsi[16];              /* method=imsi: 6..15 digits */
+    char aid[33];               /* method=profile: ISD-P AID, 5..16 octets in hex */
+    enum jobq_action action;    /* method=profile: enable (default), disable, fallback */
+    char applet[JOBQ_NAME_MAX]; /* method=applet: the [applet NAME] profile, "" = the default */
+    char file[64];              /* config: a name (imsi, fplmn, ...) or a FID path 3F00/7FFF/6F07 */
     char value[JOBQ_VALUE_MAX + 1]; /* config: new content (ota/ gives it meaning) */
     char tar[7];                    /* apdu: 3 octets in hex */
     char apdus[JOBQ_APDUS_MAX + 1]; /* apdu: hex C-APDUs joined by commas, each checked */
+    int readback;            /* config, switch/imsi: 1 = read the file back (`readback=yes`) */
+    enum jobq_format format; /* config, switch/imsi: compact or expanded; default = ota's */
     enum jobq_por por;
     unsigned validity;           /* seconds; 0 = the configured default */
     char carrier[JOBQ_NAME_MAX]; /* forced carrier, or "" */
@@ -110,5 +123,9 @@ int jobq_apdus_check(const char *s, size_t len, char *reason, size_t rlen);
 
 const char *jobq_type_name(enum jobq_type t);
 const char *jobq_por_name(enum jobq_por p);
+/* "enable", "disable", "fallback"; "" for JOBQ_ACTION_NONE. */
+const char *jobq_action_name(enum jobq_action a);
+/* "compact", "expanded"; "" for JOBQ_FORMAT_DEFAULT. */
+const char *jobq_format_name(enum jobq_format f);
 
 #endif

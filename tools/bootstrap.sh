@@ -7,7 +7,8 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
 libssl-dev openssl libev-dev libhiredis-dev libsmpp34-dev libinih-dev
-libmicrohttpd-dev libcmocka-dev libjson-c-dev jq redis-server redis-tools procps curl chromium nodejs npm"
+libmicrohttpd-dev libcmocka-dev libjson-c-dev jq redis-server redis-tools procps curl chromium
+nodejs npm gdb"
 
 missing=""
 for p in $PKGS; do

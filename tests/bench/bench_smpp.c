@@ -32,7 +32,11 @@
 struct shared {
     volatile unsigned long submits;
     volatile unsigned max_outstanding;
-    double ts[MAX_TS];
+    volatile double hold_sum; /* SMSC: sum of (resp written - submit read) */
+    volatile unsigned long hold_n;
+    volatile unsigned long rx_batches; /* SMSC wakeups that read a submit */
+    double ts[MAX_TS];                 /* SMSC: when its read() returned each submit_sm */
+    double kts[MAX_TS];                /* exact mode: the kernel's receive timestamp */
 };
 
 static double mono(void)
@@ -45,7 +49,7 @@ static double mono(void)
 /* ---- the SMSC child ------------------------------------------------------ */
 
 struct pend {
-    double due;
+    double due, rx;
     uint32_t seq;
     unsigned long id;
 };
@@ -68,7 +72,33 @@ static void c_out(struct conn *c, const uint8_t *p, size_t n)
     c->out_len += n;
 }
 
-static void smsc_run(int lfd, double delay, struct shared *sh)
+/* Exact mode (throttle runs): reads no further than the end of the next
+ * PDU, so the kernel's receive timestamp (SO_TIMESTAMPNS: when the
+ * segment holding its last octet arrived) is that PDU's own. */
+static ssize_t recv_pdu(struct conn *c, double *kts)
+{
+    size_t want = 16 - c->in_len;
+    if (c->in_len >= 16) {
+        struct smppf_hdr h;
+        if (smppf_header_check(c->in, c->in_len, &h) != SMPPF_OK)
+            _exit(2);
+        want = h.command_length - c->in_len;
+    }
+    char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = {c->in + c->in_len, want};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    ssize_t r = recvmsg(c->fd, &m, MSG_DONTWAIT);
+    for (struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&m) : NULL; cm; cm = CMSG_NXTHDR(&m, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec t;
+            memcpy(&t, CMSG_DATA(cm), sizeof t);
+            *kts = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+        }
+    return r;
+}
+
+static void smsc_run(int lfd, double delay, int exact, struct shared *sh)
 {
     struct conn *cs[8] = {0};
     unsigned long next_id = 1;
@@ -99,6 +129,8 @@ static void smsc_run(int lfd, double delay, struct shared *sh)
                     cs[i]->pq = calloc(cs[i]->pcap, sizeof *cs[i]->pq);
                     int one = 1;
                     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    if (exact)
+                        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
                     fd = -1;
                 }
         }
@@ -107,7 +139,12 @@ static void smsc_run(int lfd, double delay, struct shared *sh)
             struct conn *c = cs[i];
             if (!c)
                 continue;
-            ssize_t r = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
+            ssize_t r;
+            int got_submit = 0;
+            double kts = 0;
+        again:
+            r = exact ? recv_pdu(c, &kts)
+                      : recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
             if (r == 0 || (r < 0 && errno != EAGAIN)) {
                 close(c->fd);
                 free(c->pq);
@@ -117,6 +154,8 @@ static void smsc_run(int lfd, double delay, struct shared *sh)
             }
             if (r > 0)
                 c->in_len += (size_t)r;
+            if (exact)
+                now = mono();
             size_t off = 0;
             while (c->in_len - off >= 16) {
                 struct smppf_hdr h;
@@ -143,13 +182,14 @@ static void smsc_run(int lfd, double delay, struct shared *sh)
                 case SMPPF_SUBMIT_SM: {
                     unsigned long k = sh->submits;
                     if (k < MAX_TS)
-                        sh->ts[k] = now;
+                        sh->ts[k] = now, sh->kts[k] = kts;
                     sh->submits = k + 1;
                     size_t outst = c->pt - c->ph + 1;
                     if (outst > sh->max_outstanding)
                         sh->max_outstanding = (unsigned)outst;
                     c->pq[c->pt++ % c->pcap] =
-                        (struct pend){now + delay, h.sequence_number, next_id++};
+                        (struct pend){now + delay, now, h.sequence_number, next_id++};
+                    got_submit = 1;
                     break;
                 }
                 case SMPPF_ENQUIRE_LINK:
@@ -168,13 +208,19 @@ static void smsc_run(int lfd, double delay, struct shared *sh)
             }
             memmove(c->in, c->in + off, c->in_len - off);
             c->in_len -= off;
-            while (c->ph != c->pt && c->pq[c->ph % c->pcap].due <= now) {
+            if (exact && r > 0)
+                goto again;
+            sh->rx_batches += (unsigned long)got_submit;
+            double tnow = mono();
+            while (c->ph != c->pt && c->pq[c->ph % c->pcap].due <= tnow) {
                 struct pend *pe = &c->pq[c->ph++ % c->pcap];
                 char id[24];
                 snprintf(id, sizeof id, "%lX", pe->id);
                 uint8_t o[128];
                 size_t ol = smppf_encode_sm_resp(SMPPF_SUBMIT_SM_RESP, 0, pe->seq, id, o, sizeof o);
                 c_out(c, o, ol);
+                sh->hold_sum += tnow - pe->rx;
+                sh->hold_n++;
             }
             size_t w = 0;
             while (w < c->out_len) {
@@ -189,7 +235,7 @@ static void smsc_run(int lfd, double delay, struct shared *sh)
     }
 }
 
-static pid_t smsc_start(double delay, struct shared *sh, uint16_t *port)
+static pid_t smsc_start(double delay, int exact, struct shared *sh, uint16_t *port)
 {
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -202,7 +248,7 @@ static pid_t smsc_start(double delay, struct shared *sh, uint16_t *port)
     *port = ntohs(a.sin_port);
     pid_t pid = fork();
     if (pid == 0) {
-        smsc_run(lfd, delay, sh);
+        smsc_run(lfd, delay, exact, sh);
         _exit(0);
     }
     close(lfd);
@@ -275,6 +321,18 @@ static double cpu_now(void)
            (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
 }
 
+static unsigned long worst_window(const double *t, unsigned long k)
+{
+    unsigned long j = 0, worst = 0;
+    for (unsigned long i = 0; i < k; i++) {
+        while (t[i] - t[j] >= 1.0)
+            j++;
+        if (i - j + 1 > worst)
+            worst = i - j + 1;
+    }
+    return worst;
+}
+
 /* One run: n SMs (or until max_s) at window, tps, SMSC delay. */
 static void run_one(const char *what, unsigned window, unsigned tps, double delay, unsigned long n,
                     double max_s)
@@ -285,7 +343,7 @@ static void run_one(const char *what, unsigned window, unsigned tps, double dela
         exit(1);
     memset((void *)sh, 0, sizeof *sh);
     uint16_t port;
-    pid_t pid = smsc_start(delay, sh, &port);
+    pid_t pid = smsc_start(delay, tps != 0, sh, &port);
     struct gw_carrier c = {.name = "bench",
                            .host = "127.0.0.1",
                            .port = port,
@@ -330,19 +388,23 @@ static void run_one(const char *what, unsigned window, unsigned tps, double dela
     if (delay > 0 && window > 1 && rtt > 0)
         printf(", %.1f%% of window/RTT (RTT %.2f ms at window 1), SMSC saw <= %u outstanding",
                100.0 * rate / (window / rtt), rtt * 1e3, sh->max_outstanding);
+    if (delay > 0 && sh->hold_n) {
+        double hold = sh->hold_sum / (double)sh->hold_n;
+        printf(", SMSC held %.3f ms mean: %.1f%% of window/hold, %.1f submits per SMSC read",
+               hold * 1e3, 100.0 * rate / (window / hold),
+               (double)sh->submits / (double)(sh->rx_batches ? sh->rx_batches : 1));
+    }
     if (tps) {
-        /* At the receiving end: the most submits in any one-second window,
-         * and the mean rate from the first to the last. */
-        unsigned long k = sh->submits < MAX_TS ? sh->submits : MAX_TS, j = 0, worst = 0;
-        for (unsigned long i = 0; i < k; i++) {
-            while (sh->ts[i] - sh->ts[j] >= 1.0)
-                j++;
-            if (i - j + 1 > worst)
-                worst = i - j + 1;
-        }
-        double mean = k > 1 ? (double)(k - 1) / (sh->ts[k - 1] - sh->ts[0]) : 0;
-        printf(", tps %u: mean %.2f/s (%+.2f%%), max in any 1 s window %lu", tps, mean,
-               100.0 * (mean - tps) / tps, worst);
+        /* At the receiving end: the most submits in any one-second window
+         * (sliding: every window that starts at a submit), by the kernel's
+         * arrival stamps and by the SMSC's read times, and the mean rate
+         * from the first arrival to the last. */
+        unsigned long k = sh->submits < MAX_TS ? sh->submits : MAX_TS;
+        unsigned long wk = worst_window(sh->kts, k), wu = worst_window(sh->ts, k);
+        double mean = k > 1 ? (double)(k - 1) / (sh->kts[k - 1] - sh->kts[0]) : 0;
+        printf(", tps %u: mean %.2f/s (%+.2f%%), max in any 1 s window %lu at arrival, %lu as "
+               "read",
+               tps, mean, 100.0 * (mean - tps) / tps, wk, wu);
     }
     printf("\n");
     gw_link_free(r.l);
@@ -354,17 +416,37 @@ static void run_one(const char *what, unsigned window, unsigned tps, double dela
 
 int main(int argc, char **argv)
 {
-    (void)argv;
-    int quick = argc > 1; /* any argument: a short run while developing */
+    /* "quick": short runs while developing; "case=N": only the Nth line. */
+    int quick = 0, only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "quick"))
+            quick = 1;
+        else if (!strncmp(argv[i], "case=", 5))
+            only = atoi(argv[i] + 5);
+    }
     gw_link_log_level(4);
-    unsigned long n = quick ? 20000 : 200000;
-    run_one("no delay, TPS off", 1, 0, 0, quick ? 5000 : 30000, 20);
-    run_one("no delay, TPS off", 10, 0, 0, n, 20);
-    run_one("no delay, TPS off", 100, 0, 0, n, 20);
-    run_one("SMSC answers after 20 ms", 1, 0, 0.020, quick ? 100 : 250, 20);
-    run_one("SMSC answers after 20 ms", 10, 0, 0.020, quick ? 2000 : 10000, 20);
-    run_one("SMSC answers after 20 ms", 100, 0, 0.020, quick ? 20000 : 100000, 20);
-    run_one("throttle", 100, 50, 0, quick ? 100 : 250, 10);
-    run_one("throttle", 100, 500, 0, quick ? 1000 : 2500, 10);
+    const struct {
+        const char *what;
+        unsigned window, tps;
+        double delay;
+        unsigned long n, nq;
+        double max_s;
+    } cases[] = {
+        {"no delay, TPS off", 1, 0, 0, 30000, 5000, 20},
+        {"no delay, TPS off", 10, 0, 0, 200000, 20000, 20},
+        {"no delay, TPS off", 100, 0, 0, 200000, 20000, 20},
+        {"SMSC answers after 20 ms", 1, 0, 0.020, 250, 100, 20},
+        {"SMSC answers after 20 ms", 10, 0, 0.020, 4000, 2000, 20},
+        {"SMSC answers after 20 ms", 100, 0, 0.020, 40000, 20000, 20},
+        {"SMSC answers after 10 ms", 1, 0, 0.010, 500, 200, 20},
+        {"SMSC answers after 10 ms", 10, 0, 0.010, 8000, 4000, 20},
+        {"SMSC answers after 10 ms", 100, 0, 0.010, 80000, 40000, 20},
+        {"throttle", 100, 50, 0, 500, 100, 15},
+        {"throttle", 100, 500, 0, 5000, 1000, 15},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (!only || (size_t)only == i + 1)
+            run_one(cases[i].what, cases[i].window, cases[i].tps, cases[i].delay,
+                    quick ? cases[i].nq : cases[i].n, cases[i].max_s);
     return 0;
 }

@@ -66,6 +66,12 @@ ok "/metrics answers" grep -q '^otagw_' "$TMP/metrics.txt"
 ok "/metrics: submits counted for carrier sim, country GB" \
     grep -qE '^otagw_submits_total\{[^}]*carrier="sim"[^}]*country="GB"[^}]*\} [1-9]' "$TMP/metrics.txt"
 ok "/metrics: PoRs counted" grep -qE '^otagw_por_total\{.*\} [1-9]' "$TMP/metrics.txt"
+ok "/metrics: receipts counted with the handset's country (GB, from the receipt's source_addr)" \
+    grep -qE '^otagw_receipts_total\{[^}]*carrier="sim"[^}]*country="GB"[^}]*stat="DELIVRD"\} [1-9]' "$TMP/metrics.txt"
+ok "/metrics: confirmed jobs counted with carrier and country" \
+    grep -qE '^otagw_jobs_total\{[^}]*carrier="sim"[^}]*country="GB"[^}]*state="confirmed"\} [1-9]' "$TMP/metrics.txt"
+ok "/metrics: otagw_por_unverified_total is exported" \
+    grep -q '^# TYPE otagw_por_unverified_total counter' "$TMP/metrics.txt"
 ok "/metrics: bind up" grep -qE '^otagw_bind_up\{[^}]*carrier="sim"[^}]*\} 1' "$TMP/metrics.txt"
 
 e2e_stop_gw

@@ -18,6 +18,15 @@
 #   E2E_CARDS_EXTRA   text appended to the generated card file
 #   E2E_METRICS=1     start /metrics on a free port (E2E_METRICS_PORT)
 #   E2E_WINDOW        the carrier's window (default 10)
+# and, to run a fleet of one's own (the demo, conf/demo/):
+#   E2E_KEYSTORE      a keystore file, installed mode 0600 instead of the above
+#   E2E_CARDS         a card file, instead of the above
+#   E2E_SIM_ACCOUNTS  otasim's accounts file (NAME SYSTEM_ID PASSWORD lines):
+#                     one listener per account on a free port of its own,
+#                     E2E_SIM_PORTS[NAME]; SIM_PORT is the first one's
+#   E2E_CONF_TEMPLATE an otagw.conf with @REDIS_PORT@, @METRICS_PORT@,
+#                     @KEYSTORE@, @E164@ and @PORT:NAME@ filled in
+#   E2E_REDIS_ARGS    extra redis-server options (--appendonly yes, ...)
 # Exposes REDIS_PORT, SIM_PORT, SIM_CTL, E2E_CONF, otagw's log
 # ($TMP/otagw.log) and otasim's ($TMP/otasim.log).
 
@@ -139,6 +148,19 @@ CARDS
 
 e2e_write_config() {
     cp conf/e164.csv "$E2E/e164.csv"
+    if [ "${E2E_CONF_TEMPLATE:-}" ]; then
+        local name sub=(-e "s|@REDIS_PORT@|$REDIS_PORT|g" -e "s|@METRICS_PORT@|${E2E_METRICS_PORT:-0}|g"
+            -e "s|@KEYSTORE@|$E2E/keys.ini|g" -e "s|@E164@|$E2E/e164.csv|g")
+        for name in "${!E2E_SIM_PORTS[@]}"; do
+            sub+=(-e "s|@PORT:$name@|${E2E_SIM_PORTS[$name]}|g")
+        done
+        sed "${sub[@]}" "$E2E_CONF_TEMPLATE" >"$1"
+        if grep -n '^[^#;]*@[A-Z_]*[:@]' "$1"; then
+            echo "# $E2E_CONF_TEMPLATE: placeholders left unfilled (above)"
+            return 1
+        fi
+        return 0
+    fi
     cat >"$1" <<CONF
 [gateway]
 name = e2e
@@ -184,17 +206,52 @@ ${E2E_GW_CONF_EXTRA:-}
 CONF
 }
 
-# Starts otasim; waits for its SMPP port.
+# e2e_cards_register_file FILE: every [card] of an otasim card file as the
+# fleet platform registers it (its first keyset, class, msisdn).
+e2e_cards_register_file() {
+    local iccid keyset class msisdn
+    while read -r iccid keyset class msisdn; do
+        e2e_card_add "$iccid" "$keyset" "$class" "$msisdn"
+    done < <(awk '
+        function flush() { if (iccid != "") print iccid, ks, cl, ms; iccid = "" }
+        /^[ \t]*\[card / { flush(); iccid = $2; sub(/\].*/, "", iccid); ks = ""; cl = "uicc"; ms = ""; next }
+        /^[ \t]*\[/ { flush(); next }
+        iccid != "" && /=/ {
+            k = $0; sub(/[ \t]*=.*/, "", k); gsub(/[ \t]/, "", k)
+            v = $0; sub(/^[^=]*=[ \t]*/, "", v); sub(/[ \t]*[;#].*/, "", v)
+            if (k == "keyset") { ks = v; sub(/[ \t]*,.*/, "", ks) }
+            if (k == "class") cl = v
+            if (k == "msisdn") { ms = v; sub(/^\+/, "", ms) }
+        }
+        END { flush() }' "$1")
+}
+
+# Starts otasim; waits for its SMPP port(s).
+declare -A E2E_SIM_PORTS=()
 e2e_start_sim() {
-    SIM_PORT=$(free_port)
+    local listen=() name p
+    if [ "${E2E_SIM_ACCOUNTS:-}" ]; then
+        listen+=(--accounts "$E2E_SIM_ACCOUNTS")
+        while read -r name _; do
+            case "$name" in '' | '#'*) continue ;; esac
+            E2E_SIM_PORTS[$name]=$(free_port)
+            listen+=(--listen "127.0.0.1:${E2E_SIM_PORTS[$name]},account=$name")
+            SIM_PORT=${SIM_PORT:-${E2E_SIM_PORTS[$name]}}
+        done <"$E2E_SIM_ACCOUNTS"
+    else
+        SIM_PORT=$(free_port)
+        listen+=(--listen "127.0.0.1:$SIM_PORT" --account carrier:otagw:secret)
+    fi
     SIM_CTL=$(free_port)
     # shellcheck disable=SC2086
     spawn otasim "$OTASIM" --cards "$E2E/cards.ini" --keys "$E2E/keys.ini" \
-        --listen "127.0.0.1:$SIM_PORT" --account carrier:otagw:secret --msgid hex \
+        "${listen[@]}" --msgid hex \
         --receipt-delay-ms 20 --por-delay-ms 30 --control "$SIM_CTL" \
         --state "$E2E/state.txt" --journal "$E2E/journal.log" --log "$E2E/pdu.log" \
         --seed 1 ${E2E_SIM_ARGS:-}
-    wait_port "$SIM_PORT" || { echo "# otasim did not start"; sed 's/^/#   /' "$TMP/otasim.log"; return 1; }
+    for p in "$SIM_PORT" "${E2E_SIM_PORTS[@]}"; do
+        wait_port "$p" || { echo "# otasim did not start"; sed 's/^/#   /' "$TMP/otasim.log"; return 1; }
+    done
 }
 
 # Starts otagw; waits until it takes jobs (a bind is up).
@@ -214,20 +271,34 @@ e2e_start_gw() {
 }
 
 e2e_start() {
-    start_redis || return 1
-    e2e_write_keystore "$E2E/keys.ini"
-    e2e_write_cards "$E2E/cards.ini"
+    # shellcheck disable=SC2086
+    start_redis ${E2E_REDIS_ARGS:-} || return 1
+    if [ "${E2E_KEYSTORE:-}" ]; then
+        # git keeps no file modes; otagw refuses a keystore others can read.
+        install -m 600 "$E2E_KEYSTORE" "$E2E/keys.ini" || return 1
+    else
+        e2e_write_keystore "$E2E/keys.ini"
+    fi
+    if [ "${E2E_CARDS:-}" ]; then
+        cp "$E2E_CARDS" "$E2E/cards.ini" || return 1
+    else
+        e2e_write_cards "$E2E/cards.ini"
+    fi
     e2e_start_sim || return 1
     if [ "${E2E_METRICS:-}" ]; then E2E_METRICS_PORT=$(free_port); fi
     E2E_CONF=$E2E/otagw.conf
-    e2e_write_config "$E2E_CONF"
+    e2e_write_config "$E2E_CONF" || return 1
     e2e_start_gw
 }
 
+OTACTL=${OTACTL:-$BUILD/otactl}
+
 # e2e_card_add ICCID KEYSET CLASS MSISDN: the card record of the contract
-# (docs/DESIGN.md: ota:card:<iccid> with keyset and class).
+# (docs/DESIGN.md: ota:card:<iccid> with keyset and class), written the way
+# ops do it.
 e2e_card_add() {
-    RCLI HSET "ota:card:$1" keyset "$2" class "$3" msisdn "$4" >/dev/null
+    "$OTACTL" card add "$1" --keyset "$2" --class "$3" --msisdn "$4" \
+        --redis "127.0.0.1:$REDIS_PORT" >/dev/null
 }
 
 # The cards above, as the fleet platform would have registered them.

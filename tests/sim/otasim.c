@@ -40,6 +40,9 @@ static void usage(FILE *f)
           "  --receipt-early          receipt sent before the submit_sm_resp\n"
           "  --outcome DELIVRD=90,UNDELIV=5,EXPIRED=3,REJECTD=2   (default DELIVRD=100)\n"
           "  --por-delay-ms N         card answer delay (default 20)\n"
+          "  --redeliver-ms N         deliver_sm answered with a temporary error (or\n"
+          "                           unanswered when its link closes) is sent again\n"
+          "                           after N ms (default 1000)\n"
           "  --window N               outstanding submits per bind (0: none); over: THROTTLED\n"
           "  --tps N                  submits per second per account (0: none)\n"
           "  --enquire-link-s N       idle seconds before the SMSC's enquire_link (default 30)\n"
@@ -215,6 +218,7 @@ int main(int argc, char **argv)
     o.receipt = SIM_RCPT_BOTH;
     o.receipt_delay_ms = 50;
     o.por_delay_ms = 20;
+    o.redeliver_ms = 1000;
     o.outcome[SIM_DELIVRD] = 100;
     o.enquire_s = 30;
     for (int i = 1; i < argc; i++) {
@@ -278,6 +282,8 @@ int main(int argc, char **argv)
             NUM(receipt_delay_ms, 3600000);
         } else if (OPT("--por-delay-ms")) {
             NUM(por_delay_ms, 3600000);
+        } else if (OPT("--redeliver-ms")) {
+            NUM(redeliver_ms, 3600000);
         } else if (OPT("--outcome")) {
             bad = parse_outcome(&o, v) < 0;
         } else if (OPT("--window")) {

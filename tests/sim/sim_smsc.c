@@ -34,6 +34,7 @@
 
 #define RBUF_CAP  (2 * SMPPF_PDU_MAX)
 #define RESP_RING 4096 /* held responses per link */
+#define DLV_OPEN  256  /* deliver_sm awaiting their resp per link (beyond: not redelivered) */
 
 enum bind_type { BT_NONE = 0, BT_TX = 1, BT_RX = 2, BT_TRX = 3 };
 static const char *const bt_name[] = {"open", "tx", "rx", "trx"};
@@ -44,8 +45,18 @@ struct held {
     char msgid[24];
 };
 
+struct event;
+
+/* A deliver_sm sent and not yet answered: what to send again. */
+struct dlv_open {
+    uint32_t seq;
+    struct event *e;
+};
+
 struct conn {
     struct sim_smsc *s;
+    struct dlv_open *dlv; /* DLV_OPEN slots, allocated on first use */
+    unsigned ndlv;
     struct conn *next;
     ev_io rio, wio;
     ev_timer el_timer;
@@ -101,6 +112,7 @@ struct acct_state {
     uint64_t last_ms;
     unsigned rr;
     uint64_t submits, throttled, receipts, mo, unknown_dst;
+    uint64_t redelivered, dlv_refused; /* deliver_sm resps: temporary / permanent errors */
 };
 
 struct sim_smsc {
@@ -666,6 +678,55 @@ static void schedule_notify(struct sim_smsc *s, int account, const struct smppf_
         ev_put(s, e);
 }
 
+/* Redelivery, as an SMSC does: a deliver_sm answered with a temporary
+ * error (ESME_RX_T_APPN and every status but the permanent ones, SMPP 3.4
+ * §5.1.3) or left unanswered when its link closes goes out again after
+ * redeliver_ms; ESME_RX_P_APPN / ESME_RX_R_APPN drop it. */
+static void dlv_keep(struct conn *c, uint32_t seq, struct event *e)
+{
+    if (!c->dlv)
+        c->dlv = calloc(DLV_OPEN, sizeof *c->dlv);
+    if (!c->dlv || c->ndlv == DLV_OPEN) {
+        ev_put(c->s, e);
+        return;
+    }
+    c->dlv[c->ndlv++] = (struct dlv_open){seq, e};
+}
+
+static void dlv_again(struct sim_smsc *s, struct event *e)
+{
+    e->due = now_ms(s) + s->o.redeliver_ms;
+    s->acct[e->account].redelivered++;
+    if (heap_push(s, e) < 0)
+        ev_put(s, e);
+}
+
+static void dlv_resp(struct conn *c, uint32_t seq, uint32_t status)
+{
+    struct sim_smsc *s = c->s;
+    for (unsigned i = 0; i < c->ndlv; i++) {
+        if (c->dlv[i].seq != seq)
+            continue;
+        struct event *e = c->dlv[i].e;
+        c->dlv[i] = c->dlv[--c->ndlv];
+        if (status == SMPPF_ESME_ROK) {
+            ev_put(s, e);
+        } else if (status == SMPPF_ESME_RX_P_APPN || status == SMPPF_ESME_RX_R_APPN) {
+            s->acct[e->account].dlv_refused++;
+            slog(s, "[account=%s conn=%u] deliver_sm seq=%u refused for good (0x%x)",
+                 acct_name(s, c->account), c->id, seq, status);
+            ev_put(s, e);
+        } else {
+            slog(
+                s,
+                "[account=%s conn=%u] deliver_sm seq=%u: temporary error 0x%x, redelivery in %u ms",
+                acct_name(s, c->account), c->id, seq, status, s->o.redeliver_ms);
+            dlv_again(s, e);
+        }
+        return;
+    }
+}
+
 static void on_heap_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
@@ -696,7 +757,7 @@ static void on_heap_timer(struct ev_loop *loop, ev_timer *t, int revents)
             s->acct[e->account].receipts++;
         else
             s->acct[e->account].mo++;
-        ev_put(s, e);
+        dlv_keep(c, p.hdr.sequence_number, e);
     }
     for (struct conn *c = s->conns; c; c = c->next)
         if (!c->dead && c->wlen > c->woff)
@@ -909,6 +970,8 @@ static void on_pdu(struct conn *c, const uint8_t *buf, size_t len)
         c->closing = 1;
         break;
     case SMPPF_DELIVER_SM_RESP:
+        dlv_resp(c, seq, p.hdr.command_status);
+        break;
     case SMPPF_ENQUIRE_LINK_RESP:
     case SMPPF_UNBIND_RESP:
     case SMPPF_GENERIC_NACK:
@@ -1026,6 +1089,9 @@ static void conn_free(struct conn *c)
     if (c->ssl)
         SSL_free(c->ssl);
     free(c->held);
+    for (unsigned i = 0; i < c->ndlv; i++)
+        free(c->dlv[i].e);
+    free(c->dlv);
     free(c->wbuf);
     free(c);
 }
@@ -1050,6 +1116,9 @@ static void conn_close(struct conn *c, const char *why)
     close(c->fd);
     c->fd = -1;
     c->bt = BT_NONE;
+    for (unsigned i = 0; i < c->ndlv; i++) /* unanswered: the SMSC tries again */
+        dlv_again(s, c->dlv[i].e);
+    c->ndlv = 0;
     /* Freed at the next flush tick: callers up the stack still hold c. */
 }
 
@@ -1128,10 +1197,12 @@ static void dump_smsc(struct sim_smsc *s, FILE *f)
         const char *n = s->o.accounts[i].name;
         fprintf(f,
                 "account.%s.submits %llu\naccount.%s.throttled %llu\naccount.%s.receipts "
-                "%llu\naccount.%s.mo %llu\naccount.%s.unknown_dst %llu\n",
+                "%llu\naccount.%s.mo %llu\naccount.%s.unknown_dst %llu\n"
+                "account.%s.redelivered %llu\naccount.%s.dlv_refused %llu\n",
                 n, (unsigned long long)a->submits, n, (unsigned long long)a->throttled, n,
                 (unsigned long long)a->receipts, n, (unsigned long long)a->mo, n,
-                (unsigned long long)a->unknown_dst);
+                (unsigned long long)a->unknown_dst, n, (unsigned long long)a->redelivered, n,
+                (unsigned long long)a->dlv_refused);
     }
     unsigned maxw = 0;
     for (struct conn *c = s->conns; c; c = c->next) {

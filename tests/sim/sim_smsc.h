@@ -38,7 +38,8 @@ struct sim_opts {
     enum sim_msgid msgid_resp, msgid_receipt;
     unsigned receipt; /* enum sim_receipt bits */
     unsigned receipt_delay_ms, por_delay_ms;
-    int receipt_early; /* receipt before the submit_sm_resp */
+    unsigned redeliver_ms; /* a deliver_sm refused with a temporary error comes again after this */
+    int receipt_early;     /* receipt before the submit_sm_resp */
     unsigned outcome[SIM_NOUTCOMES];
     unsigned window; /* 0: none */
     unsigned tps;    /* per account; 0: none */

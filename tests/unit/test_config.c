@@ -366,6 +366,31 @@ static void round_trip(const char *path)
     gw_config_free(c2);
 }
 
+/* The two mixed message-id forms (docs/smpp.md), and the names of all. */
+static void test_config_msgid_formats(void **state)
+{
+    (void)state;
+    const struct {
+        const char *name;
+        enum gw_msgid_format v;
+    } f[] = {{"auto", GW_MSGID_AUTO},      {"hex", GW_MSGID_HEX},
+             {"dec", GW_MSGID_DEC},        {"string", GW_MSGID_STRING},
+             {"hexdec", GW_MSGID_HEX_DEC}, {"dechex", GW_MSGID_DEC_HEX}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        char text[256], err[512];
+        snprintf(text, sizeof text, MINIMAL "msgid_format = %s\n", f[i].name);
+        struct gw_config *c = gw_config_load(write_conf("t.conf", text), err, sizeof err);
+        if (!c)
+            fail_msg("%s: %s", f[i].name, err);
+        assert_int_equal(gw_config_carrier(c, "a")->msgid_format, f[i].v);
+        gw_config_free(c);
+    }
+    char err[512];
+    assert_null(
+        gw_config_load(write_conf("t.conf", MINIMAL "msgid_format = hex_dec\n"), err, sizeof err));
+    assert_non_null(strstr(err, "hexdec, dechex"));
+}
+
 static void test_config_print_round_trip(void **state)
 {
     (void)state;
@@ -383,9 +408,10 @@ static void test_config_print_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_config_defaults),  cmocka_unit_test(test_config_values),
-        cmocka_unit_test(test_config_errors),    cmocka_unit_test(test_config_missing_file),
-        cmocka_unit_test(test_config_long_line), cmocka_unit_test(test_config_print_round_trip),
+        cmocka_unit_test(test_config_defaults),      cmocka_unit_test(test_config_values),
+        cmocka_unit_test(test_config_errors),        cmocka_unit_test(test_config_missing_file),
+        cmocka_unit_test(test_config_long_line),     cmocka_unit_test(test_config_print_round_trip),
+        cmocka_unit_test(test_config_msgid_formats),
     };
     return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

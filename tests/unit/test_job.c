@@ -74,6 +74,91 @@ static void test_valid_jobs(void **state)
     assert_int_equal(jobq_apdus_check(j.apdus, strlen(j.apdus), why, sizeof why), 4);
 }
 
+/* The fields ota/ takes beyond the first contract: action, applet,
+ * readback, format (ota/script.h ota_job_set), carried in the job. */
+static void test_ota_fields(void **state)
+{
+    (void)state;
+    struct jobq_job j;
+    char why[256];
+    assert_int_equal(PARSE(&j, why, "type=switch", BASE, "method=profile",
+                           "aid=A0000005591010FFFFFFFF8900001100", "action=fallback"),
+                     JOBQ_OK);
+    assert_int_equal(j.action, JOBQ_ACTION_FALLBACK);
+    assert_string_equal(jobq_action_name(j.action), "fallback");
+    assert_int_equal(PARSE(&j, why, "type=switch", BASE, "method=profile",
+                           "aid=A0000005591010FFFFFFFF8900001100", "action=disable"),
+                     JOBQ_OK);
+    assert_int_equal(j.action, JOBQ_ACTION_DISABLE);
+    assert_int_equal(PARSE(&j, why, "type=switch", BASE, "method=profile",
+                           "aid=A0000005591010FFFFFFFF8900001100"),
+                     JOBQ_OK);
+    assert_int_equal(j.action, JOBQ_ACTION_NONE);
+    assert_int_equal(
+        PARSE(&j, why, "type=switch", BASE, "method=applet", "slot=1", "applet=acme-v2.1"),
+        JOBQ_OK);
+    assert_string_equal(j.applet, "acme-v2.1");
+    assert_int_equal(PARSE(&j, why, "type=config", BASE, "file=fplmn", "value=23415",
+                           "readback=yes", "format=expanded"),
+                     JOBQ_OK);
+    assert_int_equal(j.readback, 1);
+    assert_int_equal(j.format, JOBQ_FORMAT_EXPANDED);
+    assert_int_equal(PARSE(&j, why, "type=switch", BASE, "method=imsi", "imsi=228062800000208",
+                           "readback=no", "format=compact"),
+                     JOBQ_OK);
+    assert_int_equal(j.readback, 0);
+    assert_int_equal(j.format, JOBQ_FORMAT_COMPACT);
+
+    static const struct {
+        const char *kv[8];
+        enum jobq_err err;
+        const char *field;
+    } t[] = {
+        {{"type=switch", BASE, "method=profile", "aid=A000000559", "action=delete"},
+         JOBQ_E_BAD_VALUE,
+         "action:"},
+        {{"type=switch", BASE, "method=imsi", "imsi=228062800000208", "action=enable"},
+         JOBQ_E_NOT_APPLICABLE,
+         "action:"},
+        {{"type=config", BASE, "file=imsi", "value=1", "action=disable"},
+         JOBQ_E_NOT_APPLICABLE,
+         "action:"},
+        {{"type=switch", BASE, "method=applet", "slot=1", "applet=a b"},
+         JOBQ_E_BAD_CHAR,
+         "applet:"},
+        {{"type=switch", BASE, "method=applet", "slot=1", "applet="}, JOBQ_E_BAD_VALUE, "applet:"},
+        {{"type=switch", BASE, "method=profile", "aid=A000000559", "applet=acme"},
+         JOBQ_E_NOT_APPLICABLE,
+         "applet:"},
+        {{"type=config", BASE, "file=imsi", "value=1", "readback=on"},
+         JOBQ_E_BAD_VALUE,
+         "readback:"},
+        {{"type=switch", BASE, "method=applet", "slot=1", "readback=yes"},
+         JOBQ_E_NOT_APPLICABLE,
+         "readback:"},
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40004023F00", "readback=yes"},
+         JOBQ_E_NOT_APPLICABLE,
+         "readback:"},
+        {{"type=config", BASE, "file=imsi", "value=1", "format=tlv"}, JOBQ_E_BAD_VALUE, "format:"},
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40004023F00", "format=compact"},
+         JOBQ_E_NOT_APPLICABLE,
+         "format:"},
+        {{"type=switch", BASE, "method=profile", "aid=A000000559", "format=compact"},
+         JOBQ_E_NOT_APPLICABLE,
+         "format:"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        size_t n = 0;
+        while (n < 8 && t[i].kv[n])
+            n++;
+        enum jobq_err e = parse(t[i].kv, n, &j, why);
+        if (e != t[i].err || strncmp(why, t[i].field, strlen(t[i].field)) != 0)
+            fail_msg("case %zu: got %d '%s', want %d '%s...'", i, e, why, t[i].err, t[i].field);
+    }
+    assert_true(jobq_field_known("applet", 6));
+    assert_true(jobq_field_known("readback", 8));
+}
+
 /* Each bad job of each kind: the error and the field the reason names. */
 static void test_rejections(void **state)
 {
@@ -266,9 +351,10 @@ static void test_por_classify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_jobs),        cmocka_unit_test(test_rejections),
-        cmocka_unit_test(test_binary_and_bounds), cmocka_unit_test(test_receipt_classify),
-        cmocka_unit_test(test_por_classify),      cmocka_unit_test(test_salvage),
+        cmocka_unit_test(test_valid_jobs),       cmocka_unit_test(test_ota_fields),
+        cmocka_unit_test(test_rejections),       cmocka_unit_test(test_binary_and_bounds),
+        cmocka_unit_test(test_receipt_classify), cmocka_unit_test(test_por_classify),
+        cmocka_unit_test(test_salvage),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

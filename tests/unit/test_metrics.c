@@ -100,6 +100,10 @@ static const char expect_text[] =
     "otagw_por_total{carrier=\"a\",country=\"DE\",status=\"0x00\"} 1\n"
     "otagw_por_total{carrier=\"a\",country=\"DE\",status=\"0x02\"} 1\n"
     "otagw_por_total{carrier=\"a\",country=\"DE\",status=\"other\"} 1\n"
+    "# HELP otagw_por_unverified_total Response packets no keyset opened or verified (RC/CC, TS "
+    "102 225 5.2): never trusted, no job changed.\n"
+    "# TYPE otagw_por_unverified_total counter\n"
+    "otagw_por_unverified_total{carrier=\"b\",country=\"BR\"} 2\n"
     "# HELP otagw_jobs_total Jobs by final state.\n"
     "# TYPE otagw_jobs_total counter\n"
     "otagw_jobs_total{carrier=\"a\",country=\"DE\",state=\"confirmed\"} 1\n"
@@ -186,6 +190,8 @@ static void test_render_exact(void **state)
     gw_metrics_por(m, a, de, 0x00);
     gw_metrics_por(m, a, de, 0x02);
     gw_metrics_por(m, a, de, 0x42);
+    gw_metrics_por_unverified(m, b, br);
+    gw_metrics_por_unverified(m, b, br);
     gw_metrics_job_final(m, a, de, GW_FINAL_CONFIRMED);
     gw_metrics_job_final(m, a, de, GW_FINAL_FAILED);
     gw_metrics_job_final(m, gw_metrics_carrier_id(m, NULL), other, GW_FINAL_REJECTED);

@@ -402,13 +402,139 @@ static void test_encode_space(void **state)
     fill_sm(&p.u.sm);
     size_t len, full;
     assert_int_equal(smppf_encode(&p, buf, sizeof buf, &full), SMPPF_OK);
+    /* submit_sm is written directly: exactly its length is enough. */
+    for (size_t cap = 0; cap < full; cap++)
+        assert_int_not_equal(smppf_encode(&p, buf, cap, &len), SMPPF_OK);
+    assert_int_equal(smppf_encode(&p, buf, full, &len), SMPPF_OK);
+    assert_int_equal(len, full);
+    /* libsmpp34 (deliver_sm, and the cross-check) wants one octet more. */
+    for (size_t cap = 0; cap <= full; cap++)
+        assert_int_not_equal(smppf_encode_lib(&p, buf, cap, &len), SMPPF_OK);
+    assert_int_equal(smppf_encode_lib(&p, buf, full + 1, &len), SMPPF_OK);
+    p.hdr.command_id = SMPPF_DELIVER_SM;
+    p.u.sm.validity_period[0] = p.u.sm.schedule_delivery_time[0] = 0; /* §4.6.1 */
+    assert_int_equal(smppf_encode(&p, buf, sizeof buf, &full), SMPPF_OK);
     for (size_t cap = 0; cap <= full; cap++)
         assert_int_not_equal(smppf_encode(&p, buf, cap, &len), SMPPF_OK);
     assert_int_equal(smppf_encode(&p, buf, full + 1, &len), SMPPF_OK);
+    p.hdr.command_id = SMPPF_SUBMIT_SM;
     p.u.sm.sm_length = 254;
     assert_int_equal(smppf_encode(&p, buf, sizeof buf, &len), SMPPF_ERR_VALUE);
     assert_int_equal(smppf_encode_sm_resp(SMPPF_SUBMIT_SM_RESP, 0, 1, "abc", buf, 19), 0);
     assert_int_equal(smppf_encode_sm_resp(SMPPF_SUBMIT_SM_RESP, 0, 1, "abc", buf, 20), 20);
+}
+
+/* ---- the direct submit_sm encoder against libsmpp34's packing ---------- */
+
+static uint64_t rs = 0x2545F4914F6CDD1Dull;
+static uint32_t rnd(uint32_t n)
+{
+    rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
+    return (uint32_t)(rs % n);
+}
+
+/* A string of 0..max characters (never NUL); one in a few is one too long
+ * for its field, which both encoders must refuse. */
+static void rstr(char *dst, size_t field)
+{
+    size_t l = rnd(8) ? rnd((uint32_t)field) : field;
+    for (size_t i = 0; i < l; i++)
+        dst[i] = (char)(rnd(4) ? '0' + rnd(10) : 1 + rnd(255));
+    if (l < field)
+        dst[l] = 0;
+}
+
+static void gen_submit(struct smppf_pdu *p)
+{
+    static const uint8_t npis[] = {0, 1, 3, 4, 6, 8, 9, 10, 14, 18};
+    memset(p, 0, sizeof *p);
+    p->hdr.command_id = SMPPF_SUBMIT_SM;
+    static const uint32_t odd_seq[] = {0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF};
+    p->hdr.sequence_number = rnd(16) ? 1 + rnd(0x7FFFFFFF) : odd_seq[rnd(5)];
+    struct smppf_sm *s = &p->u.sm;
+    rstr(s->service_type, sizeof s->service_type);
+    /* mostly valid TON/NPI, sometimes not (both encoders refuse) */
+    s->source_addr_ton = (uint8_t)(rnd(20) ? rnd(7) : rnd(256));
+    s->source_addr_npi = rnd(20) ? npis[rnd(sizeof npis)] : (uint8_t)rnd(256);
+    rstr(s->source_addr, sizeof s->source_addr);
+    s->dest_addr_ton = (uint8_t)(rnd(20) ? rnd(7) : rnd(256));
+    s->dest_addr_npi = rnd(20) ? npis[rnd(sizeof npis)] : (uint8_t)rnd(256);
+    rstr(s->destination_addr, sizeof s->destination_addr);
+    s->esm_class = (uint8_t)rnd(256);
+    s->protocol_id = (uint8_t)rnd(256);
+    s->priority_flag = (uint8_t)rnd(256);
+    rstr(s->schedule_delivery_time, sizeof s->schedule_delivery_time);
+    rstr(s->validity_period, sizeof s->validity_period);
+    s->registered_delivery = (uint8_t)rnd(256);
+    s->replace_if_present_flag = (uint8_t)rnd(256);
+    s->data_coding = (uint8_t)rnd(256);
+    s->sm_default_msg_id = (uint8_t)rnd(256);
+    s->sm_length = (uint8_t)(rnd(4) ? rnd(141) : rnd(256)); /* 254, 255 refused */
+    for (unsigned i = 0; i < s->sm_length && i < sizeof s->short_message; i++)
+        s->short_message[i] = (uint8_t)rnd(256);
+    if (!rnd(4)) {
+        s->tlv.has_sar = 1;
+        s->tlv.sar_msg_ref_num = (uint16_t)rnd(65536);
+        s->tlv.sar_total_segments = (uint8_t)rnd(256);
+        s->tlv.sar_segment_seqnum = (uint8_t)rnd(256);
+    }
+    if (!rnd(4)) {
+        s->tlv.has_user_message_reference = 1;
+        s->tlv.user_message_reference = (uint16_t)rnd(65536);
+    }
+    if (!rnd(8)) {
+        static uint8_t payload[SMPPF_PAYLOAD_MAX];
+        for (size_t i = 0; i < sizeof payload; i++)
+            payload[i] = (uint8_t)i;
+        s->tlv.message_payload = payload;
+        s->tlv.message_payload_len = (uint16_t)(1 + rnd(SMPPF_PAYLOAD_MAX));
+        if (rnd(2))
+            s->sm_length = 0; /* else both: §5.3.2.32 refused */
+    }
+}
+
+static void test_submit_direct_vs_libsmpp34(void **state)
+{
+    (void)state;
+    static uint8_t a[SMPPF_PDU_MAX + 64], b[SMPPF_PDU_MAX + 64];
+    unsigned ok = 0, refused = 0;
+    for (int i = 0; i < 20000; i++) {
+        struct smppf_pdu p;
+        gen_submit(&p);
+        size_t la = 0, lb = 0;
+        enum smppf_err ea = smppf_encode(&p, a, sizeof a, &la);
+        enum smppf_err eb = smppf_encode_lib(&p, b, sizeof b, &lb);
+        if (ea != eb) {
+            print_message("seq %u svc %zu ton %u/%u npi %u/%u src %zu dst %zu sched %zu valid %zu "
+                          "esm %u pid %u prio %u rd %u rip %u dcs %u def %u len %u\n",
+                          p.hdr.sequence_number, strlen(p.u.sm.service_type),
+                          p.u.sm.source_addr_ton, p.u.sm.dest_addr_ton, p.u.sm.source_addr_npi,
+                          p.u.sm.dest_addr_npi, strlen(p.u.sm.source_addr),
+                          strlen(p.u.sm.destination_addr), strlen(p.u.sm.schedule_delivery_time),
+                          strlen(p.u.sm.validity_period), p.u.sm.esm_class, p.u.sm.protocol_id,
+                          p.u.sm.priority_flag, p.u.sm.registered_delivery,
+                          p.u.sm.replace_if_present_flag, p.u.sm.data_coding,
+                          p.u.sm.sm_default_msg_id, p.u.sm.sm_length);
+            fail_msg("PDU %d: direct %s, libsmpp34 %s", i, smppf_strerror(ea), smppf_strerror(eb));
+        }
+        if (ea != SMPPF_OK) {
+            refused++;
+            continue;
+        }
+        ok++;
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+        /* and it reads back as written */
+        struct smppf_pdu q;
+        assert_int_equal(smppf_decode(a, la, &q), SMPPF_OK);
+        assert_int_equal(q.hdr.sequence_number, p.hdr.sequence_number);
+        assert_string_equal(q.u.sm.destination_addr, p.u.sm.destination_addr);
+        assert_int_equal(q.u.sm.sm_length, p.u.sm.sm_length);
+        assert_memory_equal(q.u.sm.short_message, p.u.sm.short_message, p.u.sm.sm_length);
+    }
+    /* the generator reaches both sides */
+    assert_true(ok > 5000);
+    assert_true(refused > 2000);
 }
 
 int main(void)
@@ -425,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_ton_npi_out_of_range),
         cmocka_unit_test(test_truncation_and_corruption),
         cmocka_unit_test(test_encode_space),
+        cmocka_unit_test(test_submit_direct_vs_libsmpp34),
     };
     return cmocka_run_group_tests_name("smppf", tests, NULL, NULL);
 }
