@@ -149,6 +149,7 @@ unit: all
 
 bench: all
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@for s in $(wildcard tests/bench/bench_*.sh); do echo "== $$s"; BUILD=$(BUILD) bash $$s || exit 1; done
 
 demo: all
 	@BUILD=$(BUILD) bash tests/demo.sh

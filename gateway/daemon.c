@@ -61,7 +61,7 @@ struct pending {
     unsigned nok, nretry, nfail, nunknown, ndrain;
     int submitting; /* inside the submit loop: callbacks must not resolve */
     char reason[192];
-    char msgid[UDH_SM_MAX][DLR_KEY_MAX];
+    char msgid[UDH_SM_MAX][DLR_KEYS][DLR_KEY_MAX]; /* every key of each SM's id */
 };
 
 /* A PoR from reassembly to jobq_por's answer. */
@@ -301,13 +301,14 @@ static void pending_resolve(struct pending *p)
                p->nseg);
         rc = jobq_unknown_outcome(d->q, job, c->name, p->tar, on_outcome, d);
     } else if (p->nok == p->nseg) {
-        const char *ids[UDH_SM_MAX];
+        const char *ids[UDH_SM_MAX * DLR_KEYS];
         for (unsigned i = 0; i < p->nseg; i++)
-            ids[i] = p->msgid[i];
+            for (unsigned k = 0; k < DLR_KEYS; k++)
+                ids[i * DLR_KEYS + k] = p->msgid[i][k];
         GW_LOG(GW_LOG_INFO, "job", obj, "submitted: %u SM(s), message id %s%s", p->nseg, ids[0],
                p->nseg > 1 ? ", ..." : "");
-        rc =
-            jobq_job_submitted(d->q, job, c->name, p->country, p->tar, ids, p->nseg, on_outcome, d);
+        rc = jobq_job_submitted_keys(d->q, job, c->name, p->country, p->tar, ids, DLR_KEYS, p->nseg,
+                                     on_outcome, d);
         if (rc == -EINVAL) /* cannot happen with ids from dlr; never lose the job */
             rc = jobq_unknown_outcome(d->q, job, c->name, p->tar, on_outcome, d);
     } else if (p->nok == 0 && p->nretry == 0 && p->ndrain) {
@@ -521,9 +522,14 @@ static void on_submit_resp(void *owner, void *ctx, uint64_t ctx_id, uint32_t sta
     unsigned seg = (unsigned)ctx_id;
     const char *cname = d->cfg->carriers[p->carrier].name;
     if (verdict == GW_VERDICT_OK && seg < UDH_SM_MAX) {
-        /* The first key is what the receipt is looked up by (see docs). */
-        snprintf(p->msgid[seg], sizeof p->msgid[seg], "%s", nkeys ? keys[0] : message_id);
-        if (p->msgid[seg][0])
+        /* Every key: a receipt that reads the id in the other base still
+         * finds the job (msgid_format = auto, docs/queue.md). */
+        for (unsigned k = 0; k < DLR_KEYS; k++)
+            snprintf(p->msgid[seg][k], sizeof p->msgid[seg][k], "%s",
+                     k < nkeys ? keys[k]
+                     : k == 0  ? message_id
+                               : "");
+        if (p->msgid[seg][0][0])
             p->nok++;
         else
             p->nunknown++;

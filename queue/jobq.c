@@ -27,7 +27,8 @@
 #include "queue/outcome.h"
 #include "queue/script.h"
 
-#define MAX_ARGS (8 + 2 * JOBQ_FIELDS_MAX)
+#define MAX_ARGS    (8 + 2 * JOBQ_FIELDS_MAX)
+#define JOBQ_FN_MAX 32 /* "otagw_" + 16 hex digits, with room */
 
 enum conn_state { C_DOWN, C_CONNECTING, C_HANDSHAKE, C_READY };
 
@@ -66,7 +67,7 @@ struct jobq {
     void *ud;
     char *strs[16]; /* copies of the settings' strings */
     struct conn cmd, rd;
-    char sha[41];
+    char fname[JOBQ_FN_MAX]; /* the library's function (FCALL) */
     char *script;
     unsigned inflight; /* jobs read or handed out and not yet resolved */
     unsigned reserved; /* slots promised to a scan reply on its way */
@@ -79,9 +80,27 @@ struct jobq {
     ev_timer kick; /* read more once the current callbacks are done */
     struct item *replay, **replay_tail;
     char last_why[256];
+    struct op *batch, **batch_tail; /* script calls queued in this loop turn */
+    unsigned nbatch;
+    ev_prepare flushw; /* sends them before the loop waits */
+    struct item *pool; /* freed items kept for reuse */
+    unsigned npool;
 };
 
 typedef void reply_fn(struct jobq *q, redisReply *r, void *priv, int err);
+
+/* One queued script call: its reply function and a copy of its arguments
+ * (the caller's live on its stack). */
+struct op {
+    struct op *next;
+    reply_fn *fn;
+    void *priv;
+    int argc;
+    size_t *argl;
+    char **argv; /* argc pointers into the same allocation */
+};
+
+#define BATCH_MAX 256 /* operations in one FCALL */
 
 struct req {
     struct conn *c;
@@ -174,7 +193,14 @@ static int name_ok(const char *s)
     return 1;
 }
 
-char *jobq_script_text(const struct jobq_settings *in)
+/* The library's text: "#!lua name=otagw_<hash>", the prologue that binds
+ * it to the settings, the body of queue/script.c, and the registration of
+ * one function of the same name. The hash (FNV-1a 64 of prologue + body)
+ * names the library, so a changed script or other settings load as another
+ * library and never replace the one a running instance calls; the same
+ * text loaded twice is "already exists", which is fine. name: at least
+ * JOBQ_FN_MAX characters, or NULL. */
+static char *library_text(const struct jobq_settings *in, char *name)
 {
     struct jobq_settings s = *in;
     jobq_settings_defaults(&s);
@@ -189,17 +215,39 @@ char *jobq_script_text(const struct jobq_settings *in)
                      "local P='%s' local JOBS='%s' local EVENTS='%s' local GROUP='%s' "
                      "local MAXATT=%u local LEASE=%u local RETAIN=%u local EVMAX=%u "
                      "local MAPTTL=%llu local EARLY=%u local CMAX=1099511627774 "
-                     "local STEP=%llu local HISTMAX=4096 local DEFCLASS='%s'\n",
+                     "local STEP=%llu local DEFCLASS='%s'\n",
                      s.prefix, s.stream_jobs, s.stream_events, s.group, s.max_attempts, s.lease_ms,
                      s.retention_s, s.events_maxlen, (unsigned long long)s.map_ttl_s * 1000ull,
                      s.early_ttl_ms, (unsigned long long)s.resync_step, s.default_class);
+    if (n < 0 || (size_t)n >= sizeof pro)
+        return NULL;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int i = 0; i < n; i++)
+        h = (h ^ (unsigned char)pro[i]) * 0x100000001b3ull;
+    for (const char *b = jobq_script_body; *b; b++)
+        h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
+    char fn[JOBQ_FN_MAX];
+    snprintf(fn, sizeof fn, "otagw_%016llx", (unsigned long long)h);
+    char head[64], tail[128];
+    int hl = snprintf(head, sizeof head, "#!lua name=%s\n", fn);
+    int tl = snprintf(tail, sizeof tail, "redis.register_function('%s', dispatch)\n", fn);
     size_t bl = strlen(jobq_script_body);
-    char *t = malloc((size_t)n + bl + 1);
+    char *t = malloc((size_t)hl + (size_t)n + bl + (size_t)tl + 1);
     if (!t)
         return NULL;
-    memcpy(t, pro, (size_t)n);
-    memcpy(t + n, jobq_script_body, bl + 1);
+    char *w = t;
+    memcpy(w, head, (size_t)hl), w += hl;
+    memcpy(w, pro, (size_t)n), w += n;
+    memcpy(w, jobq_script_body, bl), w += bl;
+    memcpy(w, tail, (size_t)tl + 1);
+    if (name)
+        memcpy(name, fn, strlen(fn) + 1);
     return t;
+}
+
+char *jobq_script_text(const struct jobq_settings *in)
+{
+    return library_text(in, NULL);
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -302,20 +350,26 @@ static int conn_send(struct conn *c, int internal, reply_fn *fn, void *priv, int
     return 0;
 }
 
+/* FUNCTION LOAD of a library already there: the same text (its name is
+ * the text's hash), so nothing to do. */
+static int library_exists(const char *err)
+{
+    return strncmp(err, "ERR Library", 11) == 0 && strstr(err, "already exists") != NULL;
+}
+
 static void on_handshake(struct jobq *q, redisReply *r, void *priv, int err)
 {
     struct conn *c = priv;
     if (err || c->st != C_HANDSHAKE)
         return;
-    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
+    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0 &&
+        !library_exists(r->str)) {
         if (!c->why[0] || strncmp(c->why, "handshake:", 10) != 0) {
             char why[256];
             snprintf(why, sizeof why, "handshake: %.200s", r->str);
             snprintf(c->why, sizeof c->why, "%s", why);
         }
     }
-    if (r->type == REDIS_REPLY_STRING && r->len == 40 && c->is_cmd)
-        memcpy(q->sha, r->str, 40), q->sha[40] = '\0';
     if (--c->handshake_left)
         return;
     if (strncmp(c->why, "handshake:", 10) == 0) {
@@ -374,7 +428,7 @@ static void on_connect(const redisAsyncContext *cac, int status)
         a[0] = "XGROUP", a[1] = "CREATE", a[2] = q->s.stream_jobs, a[3] = q->s.group, a[4] = "0",
         a[5] = "MKSTREAM";
         HS(6);
-        a[0] = "SCRIPT", a[1] = "LOAD", a[2] = q->script;
+        a[0] = "FUNCTION", a[1] = "LOAD", a[2] = q->script;
         HS(3);
     }
     a[0] = "PING";
@@ -445,6 +499,27 @@ static void conn_init(struct jobq *q, struct conn *c, const char *name, int is_c
 
 /* ---- items ----------------------------------------------------------- */
 
+/* Items are kept for reuse (up to ITEM_POOL): a job record is a few kB,
+ * and a malloc/free of that size per job made glibc consolidate its small
+ * free chunks (hiredis's reply objects) every time. */
+#define ITEM_POOL 256
+
+static struct item *item_new(struct jobq *q)
+{
+    struct item *it = q->pool;
+    if (it) {
+        q->pool = it->next;
+        q->npool--;
+        memset(it, 0, sizeof *it);
+    } else {
+        it = calloc(1, sizeof *it);
+        if (!it)
+            abort(); /* as hiredis does on OOM */
+    }
+    it->q = q;
+    return it;
+}
+
 static void item_free(struct item *it)
 {
     if (!it)
@@ -453,6 +528,13 @@ static void item_free(struct item *it)
         free(it->argv[i]);
     free(it->argv);
     free(it->argl);
+    struct jobq *q = it->q;
+    if (q && !q->freeing && q->npool < ITEM_POOL) {
+        it->next = q->pool;
+        q->pool = it;
+        q->npool++;
+        return;
+    }
     free(it);
 }
 
@@ -478,22 +560,132 @@ static const char *word(redisReply *r, size_t i)
     return e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS ? e->str : "";
 }
 
-/* EVALSHA with argv after the script's name. */
+static void batch_flush(struct jobq *q);
+
+/* A script call: the operation and its arguments, queued and sent with the
+ * others of this turn of the loop in one FCALL (batch_flush). fn runs
+ * exactly once, as for conn_send; returns -ENOTCONN (fn not called) when
+ * the command connection is not ready. */
 static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char **argv,
                   const size_t *argl)
 {
-    const char *a[MAX_ARGS + 3];
-    size_t l[MAX_ARGS + 3];
     if (argc > MAX_ARGS)
         return -E2BIG;
-    a[0] = "EVALSHA", l[0] = 7;
-    a[1] = q->sha, l[1] = 40;
-    a[2] = "0", l[2] = 1;
+    if (!q->cmd.ac || q->cmd.st != C_READY)
+        return -ENOTCONN;
+    size_t bytes = sizeof(struct op) + (size_t)argc * (sizeof(char *) + sizeof(size_t));
+    size_t lens[MAX_ARGS];
     for (int i = 0; i < argc; i++) {
-        a[3 + i] = argv[i];
-        l[3 + i] = argl ? argl[i] : strlen(argv[i]);
+        lens[i] = argl ? argl[i] : strlen(argv[i]);
+        bytes += lens[i] + 1;
     }
-    return conn_send(&q->cmd, 0, fn, priv, argc + 3, a, l);
+    struct op *o = malloc(bytes);
+    if (!o)
+        return -ENOMEM;
+    o->next = NULL, o->fn = fn, o->priv = priv, o->argc = argc;
+    o->argl = (size_t *)(o + 1);
+    o->argv = (char **)(o->argl + argc);
+    char *w = (char *)(o->argv + argc);
+    for (int i = 0; i < argc; i++) {
+        o->argl[i] = lens[i];
+        o->argv[i] = w;
+        memcpy(w, argv[i], lens[i]);
+        w[lens[i]] = '\0';
+        w += lens[i] + 1;
+    }
+    *q->batch_tail = o;
+    q->batch_tail = &o->next;
+    if (++q->nbatch >= BATCH_MAX)
+        batch_flush(q);
+    else
+        ev_prepare_start(q->loop, &q->flushw);
+    return 0;
+}
+
+/* The reply of a "multi" FCALL: element i answers operation i. */
+static void on_batch(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct op *o = priv;
+    size_t i = 0;
+    int whole = err || r->type != REDIS_REPLY_ARRAY; /* an error for all of them */
+    while (o) {
+        struct op *n = o->next;
+        if (whole)
+            o->fn(q, r, o->priv, err);
+        else if (i < r->elements)
+            o->fn(q, r->element[i], o->priv, 0);
+        else
+            o->fn(q, NULL, o->priv, -EPROTO);
+        i++;
+        free(o);
+        o = n;
+    }
+}
+
+static void batch_fail(struct jobq *q, struct op *o, int err)
+{
+    while (o) {
+        struct op *n = o->next;
+        o->fn(q, NULL, o->priv, err);
+        free(o);
+        o = n;
+    }
+}
+
+/* Sends what was queued: one operation as FCALL <fn> 0 op args..., more as
+ * FCALL <fn> 0 multi n1 op args... n2 op args... (queue/script.c). One
+ * call runs the library's prologue and reads the server clock once for
+ * all of them, and costs one reply to parse. */
+static void batch_flush(struct jobq *q)
+{
+    struct op *list = q->batch;
+    unsigned n = q->nbatch;
+    q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
+    ev_prepare_stop(q->loop, &q->flushw);
+    if (!list)
+        return;
+    size_t argc = 3 + (n > 1 ? 1 : 0);
+    for (struct op *o = list; o; o = o->next)
+        argc += (size_t)o->argc + (n > 1 ? 1 : 0);
+    const char **a = malloc(argc * sizeof *a);
+    size_t *l = malloc(argc * sizeof *l);
+    char(*cnt)[12] = n > 1 ? malloc(n * sizeof *cnt) : NULL;
+    if (!a || !l || (n > 1 && !cnt)) {
+        free(a), free(l), free(cnt);
+        batch_fail(q, list, -ENOMEM);
+        return;
+    }
+    size_t k = 0;
+    a[k] = "FCALL", l[k++] = 5;
+    a[k] = q->fname, l[k++] = strlen(q->fname);
+    a[k] = "0", l[k++] = 1;
+    if (n > 1)
+        a[k] = "multi", l[k++] = 5;
+    unsigned j = 0;
+    for (struct op *o = list; o; o = o->next, j++) {
+        if (n > 1) {
+            int cl = snprintf(cnt[j], sizeof cnt[j], "%d", o->argc);
+            a[k] = cnt[j], l[k++] = (size_t)cl;
+        }
+        for (int i = 0; i < o->argc; i++)
+            a[k] = o->argv[i], l[k++] = o->argl[i];
+    }
+    int rc;
+    if (n > 1)
+        rc = conn_send(&q->cmd, 0, on_batch, list, (int)argc, a, l);
+    else
+        rc = conn_send(&q->cmd, 0, list->fn, list->priv, (int)argc, a, l);
+    free(a), free(l), free(cnt);
+    if (rc != 0)
+        batch_fail(q, list, rc);
+    else if (n == 1)
+        free(list);
+}
+
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop, (void)revents;
+    batch_flush(w->data);
 }
 
 /* ---- outcomes of held jobs: kept until Redis has them ------------------ */
@@ -521,11 +713,11 @@ static void replay_all(struct jobq *q)
     }
 }
 
-/* The script cache was flushed under us (SCRIPT FLUSH, a failover): the
- * reconnection's handshake loads it again. */
+/* The library is gone (FUNCTION FLUSH or DELETE, a failover to a server
+ * without it): the reconnection's handshake loads it again. */
 static int noscript(struct jobq *q, const redisReply *r)
 {
-    if (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "NOSCRIPT", 8) != 0)
+    if (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "ERR Function not found", 22) != 0)
         return 0;
     conn_kill(&q->cmd, "script missing in redis; reloading");
     return 1;
@@ -600,25 +792,49 @@ static void lower_hex(char *dst, const char *src, size_t cap)
     dst[i] = '\0';
 }
 
-int jobq_job_submitted(struct jobq *q, struct jobq_job *job, const char *carrier,
-                       const char *country, const char *tar, const char *const *msgids,
-                       unsigned nseg, jobq_done_fn *done, void *cbud)
+int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *carrier,
+                            const char *country, const char *tar, const char *const *keys,
+                            unsigned per_sm, unsigned nseg, jobq_done_fn *done, void *cbud)
 {
-    if (nseg == 0 || nseg > 30 || !carrier || !*carrier || !tar || strlen(tar) != 6)
+    if (nseg == 0 || nseg > 30 || per_sm == 0 || per_sm > JOBQ_MSGID_KEYS || !carrier ||
+        !*carrier || !tar || strlen(tar) != 6)
         return -EINVAL;
-    const char *a[8 + 30];
-    char att[16], n[8], t[8];
+    const char *a[8 + 30 * (1 + JOBQ_MSGID_KEYS)];
+    char att[16], n[8], t[8], cnt[30][12];
     fmt_u(att, sizeof att, job->attempt);
     fmt_u(n, sizeof n, nseg);
     lower_hex(t, tar, sizeof t);
     a[0] = "submitted", a[1] = job->key, a[2] = att, a[3] = carrier, a[4] = country ? country : "";
     a[5] = t, a[6] = job->msisdn, a[7] = n;
+    int argc = 8;
     for (unsigned i = 0; i < nseg; i++) {
-        if (!msgids[i] || !*msgids[i])
+        int at = argc++;
+        unsigned m = 0;
+        for (unsigned k = 0; k < per_sm; k++) {
+            const char *key = keys[i * per_sm + k];
+            if (!key || !*key)
+                continue;
+            int seen = 0; /* an id that reads the same both ways: one key */
+            for (unsigned j = 0; j < m; j++)
+                seen |= strcmp(a[at + 1 + (int)j], key) == 0;
+            if (!seen) {
+                a[argc++] = key;
+                m++;
+            }
+        }
+        if (m == 0) /* every SM needs a key its receipt can name */
             return -EINVAL;
-        a[8 + i] = msgids[i];
+        fmt_u(cnt[i], sizeof cnt[i], m);
+        a[at] = cnt[i];
     }
-    return outcome(q, job, done, cbud, 8 + (int)nseg, a);
+    return outcome(q, job, done, cbud, argc, a);
+}
+
+int jobq_job_submitted(struct jobq *q, struct jobq_job *job, const char *carrier,
+                       const char *country, const char *tar, const char *const *msgids,
+                       unsigned nseg, jobq_done_fn *done, void *cbud)
+{
+    return jobq_job_submitted_keys(q, job, carrier, country, tar, msgids, 1, nseg, done, cbud);
 }
 
 static unsigned backoff_ms(const struct jobq *q, unsigned attempt)
@@ -722,16 +938,28 @@ static int call(struct jobq *q, jobq_done_fn *done, jobq_counter_fn *cdone, void
     return 0;
 }
 
+int jobq_receipt_keys(struct jobq *q, const char *carrier, const char *const *keys, unsigned nkeys,
+                      const char *stat, const char *err, jobq_done_fn *done, void *cbud)
+{
+    if (!carrier || !*carrier || nkeys == 0 || nkeys > JOBQ_MSGID_KEYS)
+        return -EINVAL;
+    for (unsigned i = 0; i < nkeys; i++)
+        if (!keys[i] || !*keys[i])
+            return -EINVAL;
+    char detail[64];
+    enum jobq_outcome o = jobq_receipt_classify(stat, err, detail, sizeof detail);
+    const char *a[7 + JOBQ_MSGID_KEYS] = {
+        "receipt", carrier, keys[0], stat ? stat : "", err ? err : "", jobq_outcome_word(o),
+        detail};
+    for (unsigned i = 1; i < nkeys; i++)
+        a[6 + i] = keys[i];
+    return call(q, done, NULL, cbud, 6 + (int)nkeys, a);
+}
+
 int jobq_receipt(struct jobq *q, const char *carrier, const char *msgid, const char *stat,
                  const char *err, jobq_done_fn *done, void *cbud)
 {
-    if (!carrier || !*carrier || !msgid || !*msgid)
-        return -EINVAL;
-    char detail[64];
-    enum jobq_outcome o = jobq_receipt_classify(stat, err, detail, sizeof detail);
-    const char *a[] = {
-        "receipt", carrier, msgid, stat ? stat : "", err ? err : "", jobq_outcome_word(o), detail};
-    return call(q, done, NULL, cbud, 7, a);
+    return jobq_receipt_keys(q, carrier, &msgid, 1, stat, err, done, cbud);
 }
 
 int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
@@ -843,10 +1071,7 @@ static void take_entry(struct jobq *q, redisReply *e)
     }
     if (f->elements / 2 > JOBQ_FIELDS_MAX)
         n = JOBQ_FIELDS_MAX + 1; /* the validator refuses it with its reason */
-    struct item *it = calloc(1, sizeof *it);
-    if (!it)
-        abort();
-    it->q = q;
+    struct item *it = item_new(q);
     char reason[256];
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
     if (rc != JOBQ_OK)
@@ -1001,10 +1226,7 @@ static void retry_item(struct jobq *q, redisReply *e)
         if (jobq_field_known(k, kl) && n < JOBQ_FIELDS_MAX)
             kv[n++] = (struct jobq_kv){k, kl, v, h->element[i + 1]->len};
     }
-    struct item *it = calloc(1, sizeof *it);
-    if (!it)
-        abort();
-    it->q = q;
+    struct item *it = item_new(q);
     char reason[256];
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
     struct jobq_job *j = &it->job;
@@ -1136,12 +1358,15 @@ struct jobq *jobq_new(struct ev_loop *loop, const struct jobq_settings *s,
     q->s.group = keep(q, 6, q->s.group);
     q->s.consumer = keep(q, 7, q->s.consumer);
     q->s.default_class = keep(q, 8, q->s.default_class);
-    q->script = jobq_script_text(&q->s);
+    q->script = library_text(&q->s, q->fname);
     if (!q->script) {
         jobq_free(q);
         return NULL;
     }
     q->replay_tail = &q->replay;
+    q->batch_tail = &q->batch;
+    ev_prepare_init(&q->flushw, on_flush);
+    q->flushw.data = q;
     conn_init(q, &q->cmd, "cmd", 1);
     conn_init(q, &q->rd, "read", 0);
     ev_timer_init(&q->scan, on_scan, q->s.scan_ms / 1000.0, q->s.scan_ms / 1000.0);
@@ -1159,6 +1384,10 @@ void jobq_free(struct jobq *q)
     if (!q)
         return;
     q->freeing = 1;
+    ev_prepare_stop(q->loop, &q->flushw);
+    struct op *queued = q->batch;
+    q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
+    batch_fail(q, queued, -ENOTCONN); /* as if the connection had dropped */
     ev_timer_stop(q->loop, &q->scan);
     ev_clear_pending(q->loop, &q->kick);
     struct conn *cs[] = {&q->rd, &q->cmd};
@@ -1176,6 +1405,10 @@ void jobq_free(struct jobq *q)
         if (it->done)
             it->done(it->cbud, -ECANCELED, "", it->job.key);
         item_free(it);
+    }
+    for (struct item *it = q->pool, *n; it; it = n) {
+        n = it->next;
+        free(it);
     }
     if (q->s.password)
         memset(q->strs[2], 0, strlen(q->strs[2]));
@@ -1261,19 +1494,19 @@ int jobq_check(const struct jobq_settings *in, char *err, size_t errlen)
     if (r->type == REDIS_REPLY_STRING) {
         const char *v = strstr(r->str, "redis_version:");
         int maj = 0, min = 0;
-        if (v && sscanf(v + 14, "%d.%d", &maj, &min) == 2 && (maj < 6 || (maj == 6 && min < 2)))
-            FAIL(-ENOTSUP, "%s: version %d.%d; otagw needs 6.2 or later (XAUTOCLAIM)", where, maj,
-                 min);
+        if (v && sscanf(v + 14, "%d.%d", &maj, &min) == 2 && maj < 7)
+            FAIL(-ENOTSUP, "%s: version %d.%d; otagw needs 7.0 or later (FUNCTION, XAUTOCLAIM)",
+                 where, maj, min);
     }
     CMD("XGROUP CREATE %s %s 0 MKSTREAM", s.stream_jobs, s.group);
     if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)
         FAIL(-EIO, "%s: XGROUP CREATE %s %s: %s", where, s.stream_jobs, s.group, r->str);
-    text = jobq_script_text(&s);
+    text = library_text(&s, NULL);
     if (!text)
         FAIL(-EINVAL, "%s: invalid key prefix, stream, group or class name", where);
-    CMD("SCRIPT LOAD %s", text);
-    if (r->type == REDIS_REPLY_ERROR)
-        FAIL(-EIO, "%s: SCRIPT LOAD: %s", where, r->str);
+    CMD("FUNCTION LOAD %s", text);
+    if (r->type == REDIS_REPLY_ERROR && !library_exists(r->str))
+        FAIL(-EIO, "%s: FUNCTION LOAD: %s", where, r->str);
 out:
 #undef CMD
 #undef FAIL

@@ -4,8 +4,10 @@
  * jobq per daemon instance, on the daemon's libev loop, with two Redis
  * connections: one for XREADGROUP BLOCK (it would stall anything queued
  * behind it) and one for everything else, pipelined. Every state change is
- * one EVALSHA of the script in queue/script.c: one round trip, atomic, and
- * the only place the "exactly one final state" rule lives.
+ * one FCALL of the Redis 7 function library in queue/script.c (loaded once
+ * per server): one round trip, atomic, and the only place the "exactly one
+ * final state" rule lives. Calls queued in the same turn of the loop go
+ * together in one FCALL ("multi").
  *
  * Life of a job, as the daemon sees it:
  *   cb.job_ready(job)            validated, card looked up, lease taken, CNTR
@@ -102,8 +104,8 @@ void jobq_settings_defaults(struct jobq_settings *s);
 void jobq_consumer_name(const char *gateway_name, char *out, size_t cap);
 
 /* Start-up check, blocking (before the loop runs): connect, AUTH, SELECT,
- * PING, version >= 6.2 (XAUTOCLAIM), create the consumer group, load the
- * script. Returns 0, or -errno with a one-line reason naming the server
+ * PING, version >= 7.0 (FUNCTION; XAUTOCLAIM), create the consumer group,
+ * load the function library. Returns 0, or -errno with a one-line reason naming the server
  * ("redis 127.0.0.1:6379: AUTH failed: WRONGPASS invalid username-password
  * pair or user is disabled."). */
 __attribute__((warn_unused_result)) int jobq_check(const struct jobq_settings *s, char *err,
@@ -132,6 +134,16 @@ int jobq_job_submitted(struct jobq *q, struct jobq_job *job, const char *carrier
                        const char *country, const char *tar, const char *const *msgids,
                        unsigned nsegments, jobq_done_fn *done, void *cbud);
 
+/* The same with every key of each SM's message id (codec/dlr.h reads an
+ * all-digit id both as decimal and as hex under msgid_format=auto):
+ * keys[seg * per_sm + k], k < per_sm <= JOBQ_MSGID_KEYS; NULL or "" entries
+ * are skipped, but each SM needs one. A receipt naming any of them finds
+ * the job. jobq_job_submitted is this with per_sm = 1. Consumes job. */
+#define JOBQ_MSGID_KEYS 4
+int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *carrier,
+                            const char *country, const char *tar, const char *const *keys,
+                            unsigned per_sm, unsigned nseg, jobq_done_fn *done, void *cbud);
+
 /* submit_sm failed (SMPP command_status or local cause). transient: retry
  * with back-off and a fresh counter while attempts remain; else failed.
  * Consumes job. */
@@ -157,9 +169,18 @@ void jobq_job_release(struct jobq *q, struct jobq_job *job);
 int jobq_receipt(struct jobq *q, const char *carrier, const char *msgid, const char *stat,
                  const char *err, jobq_done_fn *done, void *cbud);
 
+/* The same with every key of the receipt's id (1..JOBQ_MSGID_KEYS), in one
+ * call: the first key that names a job wins; when none does, the receipt
+ * is kept under each key until the submit is recorded ("stashed"). */
+int jobq_receipt_keys(struct jobq *q, const char *carrier, const char *const *keys, unsigned nkeys,
+                      const char *stat, const char *err, jobq_done_fn *done, void *cbud);
+
 /* A Proof of Receipt, already verified by codec/: the MO's source MSISDN
  * (E.164 digits, '+' allowed), TAR (6 hex), CNTR, response status code, and
- * the response data (may be NULL). */
+ * the response data (may be NULL). When no job is mapped to (msisdn, tar,
+ * cntr) yet (the PoR overtook its submit_sm_resp), the result is "stashed":
+ * the PoR is kept early_ttl_ms and applied by the job's jobq_job_submitted
+ * (or jobq_unknown_outcome) — the caller need not ask again. */
 int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
              const uint8_t *data, size_t datalen, jobq_done_fn *done, void *cbud);
 
@@ -176,9 +197,11 @@ int jobq_move(struct jobq *q, const char *key, const char *state, const char *de
 /* Runs the expiry, retry and reclaim scans now (tests; normally every scan_ms). */
 void jobq_scan_now(struct jobq *q);
 
-/* The script's text for these settings (prologue + body), malloc'ed (free
- * it), or NULL when a name holds a character outside [A-Za-z0-9:_.{}-].
- * For otactl and tests that call the script directly (SCRIPT LOAD). */
+/* The function library's text for these settings ("#!lua name=otagw_<hash>",
+ * prologue, body, registration of the function otagw_<hash>), malloc'ed
+ * (free it), or NULL when a name holds a character outside
+ * [A-Za-z0-9:_.{}-]. For otactl and tests that call it directly
+ * (FUNCTION LOAD, then FCALL otagw_<hash> 0 op args...). */
 char *jobq_script_text(const struct jobq_settings *s);
 
 #endif

@@ -216,8 +216,16 @@ for id in "${JOB_IDS[@]}"; do
 done
 
 echo
-echo "${B}History of $first${N} (its hash's history field; each line is also an ota:events entry)"
-RCLI HGET "ota:job:$first" history | awk -v t0="$T_ENQ" 'NF {
+echo "${B}History of $first${N} (its entries in ota:events)"
+RCLI eval "local out = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local v = {}
+  for i = 1, #e[2], 2 do v[e[2][i]] = e[2][i + 1] end
+  if v.job == ARGV[1] then
+    out[#out + 1] = v.ts .. ' ' .. v.state .. ' #' .. (v.attempt or '0') .. ' ' .. v.detail
+  end
+end
+return out" 1 ota:events "$first" | awk -v t0="$T_ENQ" 'NF {
     ms = $1 - t0; $1 = ""; printf "  %+7.3fs %s\n", ms / 1000, substr($0, 2) }'
 
 # ---------------------------------------------------------------- cards

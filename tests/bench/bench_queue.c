@@ -143,7 +143,8 @@ int main(void)
            confirmed, dt, confirmed / dt, 4 * confirmed / dt, errors);
     if (getenv("BENCH_STATS")) {
         snprintf(cmd, sizeof cmd,
-                 "redis-cli -s %s info commandstats | grep -E \"evalsha|xreadgroup|xadd\"", sock);
+                 "redis-cli -s %s info commandstats | grep -E \"fcall|xreadgroup|xadd|hset|hmget\"",
+                 sock);
         if (system(cmd) != 0)
             fprintf(stderr, "no stats\n");
     }

@@ -56,8 +56,10 @@ e2e_start_gw || { echo "not ok - second otagw start"; exit 1; }
 e2e_job id after type config iccid $E2E_ICCID_SIM msisdn $E2E_MSISDN_SIM file fplmn value 23415 >/dev/null
 st=$(e2e_wait after 20)
 ok "a second instance takes jobs after the drain (got '$st')" test "$st" = confirmed
-ok "its PoR overtook the held submit_sm_resp and was matched once the id was known" \
-    grep -q '\[msisdn=.* tar=b00010 cntr=1\] no job for it yet; asking again' "$TMP/otagw.log"
+ok "its PoR overtook the held submit_sm_resp, was kept and applied once the id was known" \
+    bash -c "grep -q '\[msisdn=.* tar=b00010 cntr=1\] -> stashed' '$TMP/otagw.log' &&
+        $(declare -f RCLI e2e_event); REDIS_PORT=$REDIS_PORT; e2e_event after confirmed |
+        grep -q 'received before its submit was recorded'"
 e2e_stop_gw
 ok "second instance: SIGTERM exits 0 (got $E2E_GW_RC)" test "$E2E_GW_RC" = 0
 done_testing

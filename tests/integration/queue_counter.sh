@@ -46,8 +46,8 @@ ok "PoR 02 counter low: retry scheduled" \
     test "$("$AGENT" --por $MSISDN1 b00010 "$c1" 2 | tail -1)" = "POR j-low retry"
 ok "counter jumped by the resync step (256)" \
     test "$(R get "ota:cntr:$ICCID1:ks1")" = $((before + 256))
-ok "resync recorded in the history" \
-    bash -c "redis-cli -p $REDIS_PORT hget ota:job:j-low history | grep -q 'counter low; counter $before -> $((before + 256))'"
+ok "resync recorded in the events" \
+    bash -c "REDIS_PORT=$REDIS_PORT; $(declare -f R details); details j-low retry | grep -q 'counter low; counter $before -> $((before + 256))'"
 agent a3 --run-ms 1500 --scan-ms 200
 c2=$(R hget ota:job:j-low counter)
 ok "attempt 2 sent with a fresh, higher counter" \

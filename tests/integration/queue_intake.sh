@@ -59,7 +59,7 @@ ok "x- fields accepted and not stored" test "$(R hexists ota:job:j-x x-trace)" =
 # Correlation: j-early's receipt came before its message id and was applied.
 ok "receipt before id: stashed first" grep -q '^RECEIPT - stashed' "$TMP/a1.out"
 ok "receipt before id: applied at submit" \
-    bash -c "redis-cli -p $REDIS_PORT hget ota:job:j-early history | grep -q 'delivered .*received before its id'"
+    bash -c "REDIS_PORT=$REDIS_PORT; $(declare -f R details); details j-early delivered | grep -q 'received before its id'"
 ok "j-early confirmed by its PoR" test "$(state j-early)" = confirmed
 for s in received submitted delivered confirmed; do
     ok "j-1: exactly one $s event" test "$(nevents j-1 "$s")" = 1

@@ -5,6 +5,7 @@
 #   card ICCID [KS] [CLASS]    writes ota:card:<iccid>
 #   apdu_job ID [field value...]  XADDs a valid apdu job (ICCID1), extra fields appended
 #   nevents JOB STATE           number of ota:events entries for JOB in STATE ('*' = any)
+#   details JOB STATE           their details, one a line (the job's history)
 #   wait_for SECS cmd...        polls cmd until it succeeds (0) or SECS pass (1)
 
 AGENT="$SAN_BUILD/itest/queue_agent"
@@ -33,6 +34,21 @@ for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
   if j == ARGV[1] and (ARGV[2] == '*' or s == ARGV[2]) then n = n + 1 end
 end
 return n" 1 ota:events "$1" "$2"
+}
+
+# details JOB STATE: the detail of each ota:events entry for JOB in STATE
+# ('*' = any), one a line, oldest first: the job's history.
+details() {
+    R eval "local out = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local f, j, s, d = e[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'job' then j = f[i + 1] elseif f[i] == 'state' then s = f[i + 1]
+    elseif f[i] == 'detail' then d = f[i + 1] end
+  end
+  if j == ARGV[1] and (ARGV[2] == '*' or s == ARGV[2]) then out[#out + 1] = d end
+end
+return out" 1 ota:events "$1" "$2"
 }
 
 state() { R hget "ota:job:$1" state; }
