@@ -85,6 +85,7 @@ struct slot {
     uint64_t out_end; /* output stream offset just past its submit_sm */
     ev_timer t;       /* its response timer (STYLE.md §2) */
     struct gw_bind *b;
+    int late; /* unanswered past response_timeout, owner told "unknown" */
 };
 
 struct gw_bind {
@@ -115,6 +116,7 @@ struct gw_bind {
     /* window */
     struct slot *win;
     unsigned win_mask, win_used;
+    unsigned win_late; /* of win_used: slots waiting for a late answer */
     /* with a TPS limit: stream offsets just past each submit not yet
      * taken by send(), oldest first (a ring of win_mask + 1) */
     uint64_t *pend_end;
@@ -835,6 +837,10 @@ static void slot_free(struct gw_bind *b, struct slot *s)
     ev_timer_stop(b->l->loop, &s->t);
     s->seq = 0;
     b->win_used--;
+    if (s->late) {
+        s->late = 0;
+        b->win_late--;
+    }
 }
 
 /* The one way a connection ends. Hands every SM in its window back: those
@@ -851,8 +857,10 @@ static void gw_bind_close(struct gw_bind *b, const char *reason)
         if (!s->seq)
             continue;
         struct qent e = s->e;
-        int sent = s->out_end <= b->written;
+        int sent = s->out_end <= b->written, late = s->late;
         slot_free(b, s);
+        if (late)
+            continue; /* its owner was told "outcome unknown" at the timeout */
         if (!sent && !l->draining && q_push_front_ordered(l, &e) == 0) {
             l->st.requeued++;
             if (l->cbs.bounce)
@@ -927,6 +935,8 @@ static void throttle_pause(struct gw_link *l)
     ev_timer_start(l->loop, &l->pause_t);
 }
 
+static void maybe_unbind(struct gw_bind *b);
+
 static void on_submit_resp(struct gw_bind *b, const struct smppf_pdu *p)
 {
     struct gw_link *l = b->l;
@@ -935,6 +945,16 @@ static void on_submit_resp(struct gw_bind *b, const struct smppf_pdu *p)
     if (!s) {
         blog(b, 4, "%s seq=%u status=%s for no SM in flight (late after timeout?)",
              smppf_cmd_name(p->hdr.command_id), p->hdr.sequence_number, smppf_status_name(st));
+        return;
+    }
+    if (s->late) {
+        /* Its owner was told "outcome unknown" at the timeout; the slot
+         * was kept so that the SMSC's count and ours agree (§2.8: the
+         * window counts SMs the SMSC has not answered). */
+        blog(b, 4, "submit_sm seq=%u answered %s after the response timeout: window slot freed",
+             p->hdr.sequence_number, smppf_status_name(st));
+        slot_free(b, s);
+        maybe_unbind(b);
         return;
     }
     struct qent e = s->e;
@@ -1039,8 +1059,6 @@ static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p)
     if (l->cbs.mo)
         l->cbs.mo(l->owner, &mo, l->conf.name);
 }
-
-static void maybe_unbind(struct gw_bind *b);
 
 /* One whole, header-checked PDU. Returns -1 when the bind was closed. */
 static int handle_pdu(struct gw_bind *b, const uint8_t *buf, size_t len)
@@ -1444,12 +1462,30 @@ static void resp_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct gw_bind *b = s->b;
     struct gw_link *l = b->l;
     struct qent e = s->e;
-    blog(b, 4, "submit_sm seq=%u unanswered after %u ms: outcome unknown", s->seq,
-         l->conf.response_timeout_ms);
-    slot_free(b, s);
+    /* The SMSC still counts this SM against our window (SMPP 3.4 §2.8)
+     * until it answers: freeing the slot now would let us exceed its
+     * window. The slot stays taken until the late submit_sm_resp or the
+     * end of the connection; the owner learns "unknown" now. */
+    blog(b, 4,
+         "submit_sm seq=%u unanswered after %u ms: outcome unknown; slot kept until it is answered",
+         s->seq, l->conf.response_timeout_ms);
+    s->late = 1;
+    b->win_late++;
     l->st.unknown++;
     if (l->cbs.submit_unknown)
         l->cbs.submit_unknown(l->owner, e.sm.ctx, e.sm.ctx_id);
+    /* Half the window (at least one slot) stuck: the SMSC is not
+     * answering, and only a new session resets its count. Closing then
+     * keeps at least half the window usable; waiting longer would starve
+     * the bind (with window 1, one stuck slot blocks it). */
+    unsigned limit = (l->window + 1) / 2;
+    if (b->fd >= 0 && b->win_late >= limit) {
+        char why[128];
+        snprintf(why, sizeof why, "%u submit_sm unanswered past response_timeout: rebinding",
+                 b->win_late);
+        gw_bind_close(b, why);
+        return;
+    }
     maybe_unbind(b);
 }
 
@@ -1528,7 +1564,7 @@ static void pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static int tx_windows_empty(const struct gw_link *l)
 {
     for (unsigned i = 0; i < l->nbinds; i++)
-        if (l->binds[i].win_used)
+        if (l->binds[i].win_used > l->binds[i].win_late) /* late: owner told already */
             return 0;
     return 1;
 }
@@ -1536,7 +1572,7 @@ static int tx_windows_empty(const struct gw_link *l)
 static void maybe_unbind(struct gw_bind *b)
 {
     struct gw_link *l = b->l;
-    if (!l->draining || b->st != GW_BIND_BOUND || b->win_used)
+    if (!l->draining || b->st != GW_BIND_BOUND || b->win_used > b->win_late)
         return;
     /* Receivers stay until no transmitter waits for answers (receipts of
      * the last SMs may still come). */

@@ -6,6 +6,7 @@
 # runs the driver, stops the SMSC (it prints its findings as JSON) and
 # checks both sides.
 . tests/lib/harness.sh
+. tests/lib/pki.sh
 
 DRIVE=$SAN_BUILD/tools/smpp_drive
 [ -x "$DRIVE" ] || DRIVE=$BUILD/tools/smpp_drive
@@ -125,18 +126,7 @@ ok "dropped link: all 100 end accepted, none twice" js drop 'new Set(s.dests).si
 ok "dropped link: every SM has one outcome" eq "$(v drop resp_ok)" 100
 
 # 7. TLS with a test CA; refusal when the certificate does not verify
-mkdir -p "$TMP/pki"
-(
-    cd "$TMP/pki" &&
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=otagw test CA" \
-            -keyout ca.key -out ca.pem &&
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout smsc.key -out smsc.csr &&
-        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
-        openssl x509 -req -in smsc.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-            -extfile ext.cnf -out smsc.pem &&
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=other CA" \
-            -keyout other.key -out other.pem
-) >"$TMP/pki.log" 2>&1 || cat "$TMP/pki.log"
+pki_make "$TMP/pki" || cat "$TMP/pki/pki.log"
 smsc tls --tls_key="$TMP/pki/smsc.key" --tls_cert="$TMP/pki/smsc.pem" --receipt=text
 drive tls n=20 window=5 tls=1 tls_ca="$TMP/pki/ca.pem" tls_name=localhost receipts=20
 stop tls
