@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,16 +187,6 @@ struct parse {
     struct pending_route pending[GW_MAX_ROUTES + 1];
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int valid_name(const char *s, size_t max)
 {
     size_t n = strlen(s);
@@ -310,17 +299,17 @@ static int parse_countries(const char *v, struct gw_carrier *car, char *err, siz
             cc[1] = (char)toupper((unsigned char)p[1]);
         }
         if (!gw_iso3166_valid(cc)) {
-            seterr(err, errlen, "'%.*s' is not an ISO 3166-1 alpha-2 country code",
-                   (int)(m > 16 ? 16 : m), p);
+            gw_ini_seterr(err, errlen, "'%.*s' is not an ISO 3166-1 alpha-2 country code",
+                          (int)(m > 16 ? 16 : m), p);
             return -1;
         }
         for (unsigned i = 0; i < car->ncountries; i++)
             if (strcmp(car->countries[i], cc) == 0) {
-                seterr(err, errlen, "country %s listed twice", cc);
+                gw_ini_seterr(err, errlen, "country %s listed twice", cc);
                 return -1;
             }
         if (car->ncountries == GW_CARRIER_MAX_COUNTRIES) {
-            seterr(err, errlen, "more than %d countries", GW_CARRIER_MAX_COUNTRIES);
+            gw_ini_seterr(err, errlen, "more than %d countries", GW_CARRIER_MAX_COUNTRIES);
             return -1;
         }
         memcpy(car->countries[car->ncountries++], cc, 3);
@@ -328,7 +317,7 @@ static int parse_countries(const char *v, struct gw_carrier *car, char *err, siz
         if (*p == ',') {
             p++;
             if (*p == '\0') {
-                seterr(err, errlen, "empty country after ','");
+                gw_ini_seterr(err, errlen, "empty country after ','");
                 return -1;
             }
         }
@@ -380,11 +369,12 @@ static int cf_set(void *base, const struct cf_row *r, const char *value, char *e
     case CF_PATH:
     case CF_NAME:
         if (strlen(value) >= r->size) {
-            seterr(err, errlen, "value of '%s' longer than %zu characters", r->name, r->size - 1);
+            gw_ini_seterr(err, errlen, "value of '%s' longer than %zu characters", r->name,
+                          r->size - 1);
             return -1;
         }
         if (r->type == CF_NAME && !valid_name(value, r->size)) {
-            seterr(err, errlen, "'%s' must be letters, digits, '_', '-' or '.'", r->name);
+            gw_ini_seterr(err, errlen, "'%s' must be letters, digits, '_', '-' or '.'", r->name);
             return -1;
         }
         memcpy(field, value, strlen(value) + 1);
@@ -400,12 +390,12 @@ static int cf_set(void *base, const struct cf_row *r, const char *value, char *e
                 return 0;
             }
         enum_list(r->enums, list, sizeof list);
-        seterr(err, errlen, "'%s' must be one of %s, not '%s'", r->name, list, value);
+        gw_ini_seterr(err, errlen, "'%s' must be one of %s, not '%s'", r->name, list, value);
         return -1;
     case CF_BOOL: {
         int b = parse_bool(value);
         if (b < 0) {
-            seterr(err, errlen, "'%s' must be yes or no, not '%s'", r->name, value);
+            gw_ini_seterr(err, errlen, "'%s' must be yes or no, not '%s'", r->name, value);
             return -1;
         }
         memcpy(field, &b, sizeof b);
@@ -415,29 +405,31 @@ static int cf_set(void *base, const struct cf_row *r, const char *value, char *e
     case CF_U16:
     case CF_U8:
         if (parse_ull(value, &x) != 0) {
-            seterr(err, errlen, "'%s' must be a whole number, not '%s'", r->name, value);
+            gw_ini_seterr(err, errlen, "'%s' must be a whole number, not '%s'", r->name, value);
             return -1;
         }
         break;
     case CF_U8HEX:
         if (parse_u8hex(value, &x) != 0) {
-            seterr(err, errlen, "'%s' must be a number (decimal or 0x hex), not '%s'", r->name,
-                   value);
+            gw_ini_seterr(err, errlen, "'%s' must be a number (decimal or 0x hex), not '%s'",
+                          r->name, value);
             return -1;
         }
         break;
     case CF_DUR_S:
     case CF_DUR_MS:
         if (parse_dur_ms(value, &x) != 0) {
-            seterr(err, errlen,
-                   "'%s' must be a duration (a number with ms, s, m or h; bare = seconds), not "
-                   "'%s'",
-                   r->name, value);
+            gw_ini_seterr(
+                err, errlen,
+                "'%s' must be a duration (a number with ms, s, m or h; bare = seconds), not "
+                "'%s'",
+                r->name, value);
             return -1;
         }
         if (r->type == CF_DUR_S) {
             if (x % 1000) {
-                seterr(err, errlen, "'%s' is counted in whole seconds, not '%s'", r->name, value);
+                gw_ini_seterr(err, errlen, "'%s' is counted in whole seconds, not '%s'", r->name,
+                              value);
                 return -1;
             }
             x /= 1000;
@@ -448,12 +440,12 @@ static int cf_set(void *base, const struct cf_row *r, const char *value, char *e
     }
     if (x < r->min || x > r->max) {
         const char *unit = r->type == CF_DUR_S ? "s" : r->type == CF_DUR_MS ? "ms" : "";
-        seterr(err, errlen, "'%s' = %s is out of range %llu%s..%llu%s", r->name, value, r->min,
-               unit, r->max, unit);
+        gw_ini_seterr(err, errlen, "'%s' = %s is out of range %llu%s..%llu%s", r->name, value,
+                      r->min, unit, r->max, unit);
         return -1;
     }
     if (put_uint(field, r->size, x) != 0) {
-        seterr(err, errlen, "'%s': internal error: field size %zu", r->name, r->size);
+        gw_ini_seterr(err, errlen, "'%s': internal error: field size %zu", r->name, r->size);
         return -1;
     }
     return 0;
@@ -482,8 +474,8 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
     for (size_t i = 0; i < 4; i++)
         if (strcmp(section, single[i].name) == 0) {
             if (p->sect_line[single[i].s]) {
-                seterr(err, errlen, "section [%s] already given on line %d", section,
-                       p->sect_line[single[i].s]);
+                gw_ini_seterr(err, errlen, "section [%s] already given on line %d", section,
+                              p->sect_line[single[i].s]);
                 return -1;
             }
             p->sect_line[single[i].s] = line;
@@ -500,31 +492,31 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
         s = S_APPLET;
         name = section + 7;
     } else if (strcmp(section, "carrier") == 0 || strcmp(section, "applet") == 0) {
-        seterr(err, errlen, "section [%s] needs a name: [%s NAME]", section, section);
+        gw_ini_seterr(err, errlen, "section [%s] needs a name: [%s NAME]", section, section);
         return -1;
     } else {
-        seterr(err, errlen,
-               "unknown section [%s] (known: gateway, redis, carrier NAME, route, policy, "
-               "applet NAME)",
-               section);
+        gw_ini_seterr(err, errlen,
+                      "unknown section [%s] (known: gateway, redis, carrier NAME, route, policy, "
+                      "applet NAME)",
+                      section);
         return -1;
     }
     while (*name == ' ' || *name == '\t')
         name++;
     if (!valid_name(name, GW_NAME_MAX)) {
-        seterr(err, errlen, "bad name in [%s]: 1 to %d letters, digits, '_', '-' or '.'", section,
-               GW_NAME_MAX - 1);
+        gw_ini_seterr(err, errlen, "bad name in [%s]: 1 to %d letters, digits, '_', '-' or '.'",
+                      section, GW_NAME_MAX - 1);
         return -1;
     }
     if (s == S_CARRIER) {
         int i = gw_config_carrier_index(c, name);
         if (i >= 0) {
-            seterr(err, errlen, "duplicate carrier '%s' (first on line %d)", name,
-                   c->carriers[i].line);
+            gw_ini_seterr(err, errlen, "duplicate carrier '%s' (first on line %d)", name,
+                          c->carriers[i].line);
             return -1;
         }
         if (c->ncarriers == GW_MAX_CARRIERS) {
-            seterr(err, errlen, "more than %d carriers", GW_MAX_CARRIERS);
+            gw_ini_seterr(err, errlen, "more than %d carriers", GW_MAX_CARRIERS);
             return -1;
         }
         struct gw_carrier *car = &c->carriers[c->ncarriers++];
@@ -535,12 +527,12 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
     } else {
         for (unsigned i = 0; i < c->napplets; i++)
             if (strcmp(c->applets[i].name, name) == 0) {
-                seterr(err, errlen, "duplicate applet '%s' (first on line %d)", name,
-                       p->applet_line[i]);
+                gw_ini_seterr(err, errlen, "duplicate applet '%s' (first on line %d)", name,
+                              p->applet_line[i]);
                 return -1;
             }
         if (c->napplets == GW_MAX_APPLETS) {
-            seterr(err, errlen, "more than %d applets", GW_MAX_APPLETS);
+            gw_ini_seterr(err, errlen, "more than %d applets", GW_MAX_APPLETS);
             return -1;
         }
         p->applet_line[c->napplets] = line;
@@ -560,7 +552,7 @@ static int country_key(const char *key, char cc[3], char *err, size_t errlen)
         cc[1] = (char)toupper((unsigned char)key[1]);
     }
     if (!gw_iso3166_valid(cc)) {
-        seterr(err, errlen, "'%s' is not an ISO 3166-1 alpha-2 country code", key);
+        gw_ini_seterr(err, errlen, "'%s' is not an ISO 3166-1 alpha-2 country code", key);
         return -1;
     }
     return 0;
@@ -575,8 +567,8 @@ static int on_route(struct parse *p, const char *key, const char *value, int lin
     pr->line = line;
     if (strcmp(key, "default") == 0) {
         if (p->route_line[GW_MAX_ROUTES]) {
-            seterr(err, errlen, "default route already given on line %d",
-                   p->route_line[GW_MAX_ROUTES]);
+            gw_ini_seterr(err, errlen, "default route already given on line %d",
+                          p->route_line[GW_MAX_ROUTES]);
             return -1;
         }
         p->route_line[GW_MAX_ROUTES] = line;
@@ -588,11 +580,12 @@ static int on_route(struct parse *p, const char *key, const char *value, int lin
             return -1;
         for (unsigned i = 0; i < c->nroutes; i++)
             if (strcmp(c->routes[i].country, cc) == 0) {
-                seterr(err, errlen, "route for %s already given on line %d", cc, p->route_line[i]);
+                gw_ini_seterr(err, errlen, "route for %s already given on line %d", cc,
+                              p->route_line[i]);
                 return -1;
             }
         if (c->nroutes == GW_MAX_ROUTES) {
-            seterr(err, errlen, "more than %d routes", GW_MAX_ROUTES);
+            gw_ini_seterr(err, errlen, "more than %d routes", GW_MAX_ROUTES);
             return -1;
         }
         p->route_line[c->nroutes] = line;
@@ -608,23 +601,24 @@ static int on_route(struct parse *p, const char *key, const char *value, int lin
         while (m > 0 && (v[m - 1] == ' ' || v[m - 1] == '\t'))
             m--;
         if (m == 0) {
-            seterr(err, errlen, "route '%s': empty carrier name", key);
+            gw_ini_seterr(err, errlen, "route '%s': empty carrier name", key);
             return -1;
         }
         if (m >= GW_NAME_MAX) {
-            seterr(err, errlen, "route '%s': carrier name longer than %d characters", key,
-                   GW_NAME_MAX - 1);
+            gw_ini_seterr(err, errlen, "route '%s': carrier name longer than %d characters", key,
+                          GW_NAME_MAX - 1);
             return -1;
         }
         if (pr->n == GW_ROUTE_MAX_HOP) {
-            seterr(err, errlen, "route '%s': more than %d carriers", key, GW_ROUTE_MAX_HOP);
+            gw_ini_seterr(err, errlen, "route '%s': more than %d carriers", key, GW_ROUTE_MAX_HOP);
             return -1;
         }
         memcpy(pr->names[pr->n], v, m);
         pr->names[pr->n][m] = '\0';
         for (unsigned i = 0; i < pr->n; i++)
             if (strcmp(pr->names[i], pr->names[pr->n]) == 0) {
-                seterr(err, errlen, "route '%s': carrier '%s' listed twice", key, pr->names[i]);
+                gw_ini_seterr(err, errlen, "route '%s': carrier '%s' listed twice", key,
+                              pr->names[i]);
                 return -1;
             }
         pr->n++;
@@ -645,7 +639,7 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
 
     switch (p->sect) {
     case S_NONE:
-        seterr(err, errlen, "key '%s' before any [section]", key);
+        gw_ini_seterr(err, errlen, "key '%s' before any [section]", key);
         return -1;
     case S_GATEWAY:
     case S_REDIS:
@@ -653,14 +647,14 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
             if (strcmp(main_rows[i].section, section) != 0 || strcmp(main_rows[i].name, key) != 0)
                 continue;
             if (p->main_seen[i]) {
-                seterr(err, errlen, "duplicate key '%s' in [%s] (first on line %d)", key, section,
-                       p->main_seen[i]);
+                gw_ini_seterr(err, errlen, "duplicate key '%s' in [%s] (first on line %d)", key,
+                              section, p->main_seen[i]);
                 return -1;
             }
             p->main_seen[i] = line;
             return cf_set(c, &main_rows[i], value, err, errlen);
         }
-        seterr(err, errlen, "unknown key '%s' in [%s]", key, section);
+        gw_ini_seterr(err, errlen, "unknown key '%s' in [%s]", key, section);
         return -1;
     case S_CARRIER: {
         unsigned ci = (unsigned)(p->car - c->carriers);
@@ -668,14 +662,14 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
             if (strcmp(carrier_rows[i].name, key) != 0)
                 continue;
             if (p->car_seen[ci][i]) {
-                seterr(err, errlen, "duplicate key '%s' in [%s] (first on line %d)", key, section,
-                       p->car_seen[ci][i]);
+                gw_ini_seterr(err, errlen, "duplicate key '%s' in [%s] (first on line %d)", key,
+                              section, p->car_seen[ci][i]);
                 return -1;
             }
             p->car_seen[ci][i] = line;
             return cf_set(p->car, &carrier_rows[i], value, err, errlen);
         }
-        seterr(err, errlen, "unknown key '%s' in [%s]", key, section);
+        gw_ini_seterr(err, errlen, "unknown key '%s' in [%s]", key, section);
         return -1;
     }
     case S_ROUTE:
@@ -686,8 +680,8 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
             return -1;
         for (unsigned i = 0; i < c->npolicies; i++)
             if (strcmp(c->policies[i].country, cc) == 0) {
-                seterr(err, errlen, "policy for %s already given on line %d", cc,
-                       p->policy_line[i]);
+                gw_ini_seterr(err, errlen, "policy for %s already given on line %d", cc,
+                              p->policy_line[i]);
                 return -1;
             }
         enum gw_policy pol;
@@ -696,11 +690,12 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
         else if (strcmp(value, "any") == 0)
             pol = GW_POLICY_ANY;
         else {
-            seterr(err, errlen, "policy for %s must be local-only or any, not '%s'", cc, value);
+            gw_ini_seterr(err, errlen, "policy for %s must be local-only or any, not '%s'", cc,
+                          value);
             return -1;
         }
         if (c->npolicies == GW_MAX_ROUTES) {
-            seterr(err, errlen, "more than %d policies", GW_MAX_ROUTES);
+            gw_ini_seterr(err, errlen, "more than %d policies", GW_MAX_ROUTES);
             return -1;
         }
         p->policy_line[c->npolicies] = line;
@@ -711,22 +706,23 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
     case S_APPLET: {
         struct gw_applet_conf *a = p->app;
         if (!valid_name(key, sizeof a->kv[0].key)) {
-            seterr(err, errlen, "bad key '%s' in [%s]: 1 to %zu letters, digits, '_', '-' or '.'",
-                   key, section, sizeof a->kv[0].key - 1);
+            gw_ini_seterr(err, errlen,
+                          "bad key '%s' in [%s]: 1 to %zu letters, digits, '_', '-' or '.'", key,
+                          section, sizeof a->kv[0].key - 1);
             return -1;
         }
         for (unsigned i = 0; i < a->nkv; i++)
             if (strcmp(a->kv[i].key, key) == 0) {
-                seterr(err, errlen, "duplicate key '%s' in [%s]", key, section);
+                gw_ini_seterr(err, errlen, "duplicate key '%s' in [%s]", key, section);
                 return -1;
             }
         if (strlen(value) >= sizeof a->kv[0].value) {
-            seterr(err, errlen, "value of '%s' longer than %zu characters", key,
-                   sizeof a->kv[0].value - 1);
+            gw_ini_seterr(err, errlen, "value of '%s' longer than %zu characters", key,
+                          sizeof a->kv[0].value - 1);
             return -1;
         }
         if (a->nkv == GW_APPLET_MAX_KV) {
-            seterr(err, errlen, "more than %d keys in [%s]", GW_APPLET_MAX_KV, section);
+            gw_ini_seterr(err, errlen, "more than %d keys in [%s]", GW_APPLET_MAX_KV, section);
             return -1;
         }
         memcpy(a->kv[a->nkv].key, key, strlen(key) + 1);
@@ -760,20 +756,20 @@ static int finish(struct parse *p, const char *file, char *err, size_t errlen)
         if (r->required && ((char *)c + r->off)[0] == '\0') {
             int sl = p->sect_line[strcmp(r->section, "gateway") == 0 ? S_GATEWAY : S_REDIS];
             if (sl)
-                seterr(err, errlen, "%s:%d: [%s] needs '%s'", file, sl, r->section, r->name);
+                gw_ini_seterr(err, errlen, "%s:%d: [%s] needs '%s'", file, sl, r->section, r->name);
             else
-                seterr(err, errlen, "%s: no [%s] section; it needs at least '%s'", file, r->section,
-                       r->name);
+                gw_ini_seterr(err, errlen, "%s: no [%s] section; it needs at least '%s'", file,
+                              r->section, r->name);
             return -1;
         }
         if (r->type == CF_PATH && resolve(c->dir, (char *)c + r->off, r->size) != 0) {
-            seterr(err, errlen, "%s:%d: path of '%s' too long once made absolute", file,
-                   p->main_seen[i], r->name);
+            gw_ini_seterr(err, errlen, "%s:%d: path of '%s' too long once made absolute", file,
+                          p->main_seen[i], r->name);
             return -1;
         }
     }
     if (c->ncarriers == 0) {
-        seterr(err, errlen, "%s: no [carrier NAME] section: otagw needs at least one", file);
+        gw_ini_seterr(err, errlen, "%s: no [carrier NAME] section: otagw needs at least one", file);
         return -1;
     }
     for (unsigned k = 0; k < c->ncarriers; k++) {
@@ -781,24 +777,24 @@ static int finish(struct parse *p, const char *file, char *err, size_t errlen)
         for (size_t i = 0; i < NCARRIER; i++) {
             const struct cf_row *r = &carrier_rows[i];
             if (r->required && ((char *)car + r->off)[0] == '\0') {
-                seterr(err, errlen, "%s:%d: [carrier %s] needs '%s'", file, car->line, car->name,
-                       r->name);
+                gw_ini_seterr(err, errlen, "%s:%d: [carrier %s] needs '%s'", file, car->line,
+                              car->name, r->name);
                 return -1;
             }
             if (r->type == CF_PATH && resolve(c->dir, (char *)car + r->off, r->size) != 0) {
-                seterr(err, errlen, "%s:%d: path of '%s' too long once made absolute", file,
-                       p->car_seen[k][i], r->name);
+                gw_ini_seterr(err, errlen, "%s:%d: path of '%s' too long once made absolute", file,
+                              p->car_seen[k][i], r->name);
                 return -1;
             }
         }
         if (car->reconnect_min_ms > car->reconnect_max_ms) {
-            seterr(err, errlen, "%s:%d: [carrier %s] reconnect_min is above reconnect_max", file,
-                   car->line, car->name);
+            gw_ini_seterr(err, errlen, "%s:%d: [carrier %s] reconnect_min is above reconnect_max",
+                          file, car->line, car->name);
             return -1;
         }
         if ((car->tls_cert[0] == '\0') != (car->tls_key[0] == '\0')) {
-            seterr(err, errlen, "%s:%d: [carrier %s] tls_cert and tls_key go together", file,
-                   car->line, car->name);
+            gw_ini_seterr(err, errlen, "%s:%d: [carrier %s] tls_cert and tls_key go together", file,
+                          car->line, car->name);
             return -1;
         }
         if (car->tls && car->tls_server_name[0] == '\0')
@@ -811,8 +807,8 @@ static int finish(struct parse *p, const char *file, char *err, size_t errlen)
         for (unsigned i = 0; i < pr->n; i++) {
             int ci = gw_config_carrier_index(c, pr->names[i]);
             if (ci < 0) {
-                seterr(err, errlen, "%s:%d: route %s names unknown carrier '%s'", file, pr->line,
-                       pr->is_default ? "default" : r->country, pr->names[i]);
+                gw_ini_seterr(err, errlen, "%s:%d: route %s names unknown carrier '%s'", file,
+                              pr->line, pr->is_default ? "default" : r->country, pr->names[i]);
                 return -1;
             }
             r->carriers[r->ncarriers++] = (unsigned)ci;
@@ -828,13 +824,13 @@ struct gw_config *gw_config_load(const char *file, char *err, size_t errlen)
     if (!c || !p) {
         free(c);
         free(p);
-        seterr(err, errlen, "%s: out of memory", file);
+        gw_ini_seterr(err, errlen, "%s: out of memory", file);
         return NULL;
     }
     p->c = c;
     apply_defaults(c, main_rows, NMAIN);
     if (strlen(file) >= sizeof c->path) {
-        seterr(err, errlen, "%s: path too long", file);
+        gw_ini_seterr(err, errlen, "%s: path too long", file);
         goto fail;
     }
     memcpy(c->path, file, strlen(file) + 1);
@@ -842,7 +838,7 @@ struct gw_config *gw_config_load(const char *file, char *err, size_t errlen)
     /* The folder, made absolute so resolved paths survive a chdir. */
     char *real = realpath(file, NULL);
     if (!real) {
-        seterr(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        gw_ini_seterr(err, errlen, "%s: cannot open: %s", file, strerror(errno));
         goto fail;
     }
     char *slash = strrchr(real, '/');

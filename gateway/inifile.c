@@ -2,6 +2,7 @@
  * section and key comes with its line number (see inifile.h). */
 #include "gateway/inifile.h"
 
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -217,4 +218,12 @@ int gw_ini_parse(const char *path, unsigned flags, gw_ini_section_fn on_section,
         return -1;
     }
     return 0;
+}
+
+void gw_ini_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

@@ -32,6 +32,11 @@ typedef int (*gw_ini_section_fn)(void *arg, const char *section, int line, char 
 typedef int (*gw_ini_kv_fn)(void *arg, const char *section, const char *key, const char *value,
                             int line, char *err, size_t errlen);
 
+/* Writes a formatted reason into err (the callbacks' and loaders' one way
+ * of saying what is wrong). */
+void gw_ini_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Parses path. Returns 0, or -1 with "path:line: reason" (or "path: reason"
  * for errors not tied to a line, such as open failures or the mode check)
  * in err. */

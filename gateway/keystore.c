@@ -16,7 +16,6 @@
 
 #include <ctype.h>
 #include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,16 +79,6 @@ const char *gw_kid_alg_name(enum gw_kid_alg a)
     return "none";
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int is_crc(enum gw_kid_alg a)
 {
     return a == GW_KID_CRC16 || a == GW_KID_CRC32;
@@ -118,11 +107,11 @@ static int set_key(uint8_t *key, size_t *keylen, const char *hex, const char *wh
         /* Say what is wrong without echoing any of the key. */
         size_t len = strlen(hex);
         if (len % 2)
-            seterr(err, errlen, "%s key: odd number of hex digits (%zu)", what, len);
+            gw_ini_seterr(err, errlen, "%s key: odd number of hex digits (%zu)", what, len);
         else if (len > 2 * GW_KEY_MAX)
-            seterr(err, errlen, "%s key: longer than %d octets", what, GW_KEY_MAX);
+            gw_ini_seterr(err, errlen, "%s key: longer than %d octets", what, GW_KEY_MAX);
         else
-            seterr(err, errlen, "%s key: not hexadecimal", what);
+            gw_ini_seterr(err, errlen, "%s key: not hexadecimal", what);
         return -1;
     }
     *keylen = (size_t)n;
@@ -144,7 +133,7 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
 {
     struct ks_parse *p = arg;
     if (strncmp(section, "keyset", 6) != 0 || (section[6] != ' ' && section[6] != '\t')) {
-        seterr(err, errlen, "unknown section [%s] (expected [keyset NAME])", section);
+        gw_ini_seterr(err, errlen, "unknown section [%s] (expected [keyset NAME])", section);
         return -1;
     }
     const char *name = section + 7;
@@ -152,21 +141,22 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
         name++;
     size_t n = strlen(name);
     if (n == 0 || n >= GW_NAME_MAX) {
-        seterr(err, errlen, "keyset name must be 1 to %d characters", GW_NAME_MAX - 1);
+        gw_ini_seterr(err, errlen, "keyset name must be 1 to %d characters", GW_NAME_MAX - 1);
         return -1;
     }
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)name[i]) && !strchr("_-.", name[i])) {
-            seterr(err, errlen, "bad keyset name '%s': letters, digits, '_', '-' or '.'", name);
+            gw_ini_seterr(err, errlen, "bad keyset name '%s': letters, digits, '_', '-' or '.'",
+                          name);
             return -1;
         }
     const struct gw_keyset *dup = gw_keystore_find(p->ks, name);
     if (dup) {
-        seterr(err, errlen, "duplicate keyset '%s' (first on line %d)", name, dup->line);
+        gw_ini_seterr(err, errlen, "duplicate keyset '%s' (first on line %d)", name, dup->line);
         return -1;
     }
     if (p->ks->n == KS_MAX) {
-        seterr(err, errlen, "more than %d keysets", KS_MAX);
+        gw_ini_seterr(err, errlen, "more than %d keysets", KS_MAX);
         return -1;
     }
     if (p->ks->n == p->cap) {
@@ -177,7 +167,7 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
             p->seen = sn;
         if (!s || !sn) {
             free(s);
-            seterr(err, errlen, "out of memory");
+            gw_ini_seterr(err, errlen, "out of memory");
             return -1;
         }
         if (p->ks->n) {
@@ -200,7 +190,7 @@ static int on_section(void *arg, const char *section, int line, char *err, size_
 static int dup_key(int *seen, const char *key, int line, char *err, size_t errlen)
 {
     if (*seen) {
-        seterr(err, errlen, "duplicate key '%s' (first on line %d)", key, *seen);
+        gw_ini_seterr(err, errlen, "duplicate key '%s' (first on line %d)", key, *seen);
         return -1;
     }
     *seen = line;
@@ -217,7 +207,7 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
     char alg[16];
     const char *hex;
     if (!k) {
-        seterr(err, errlen, "key '%s' before any [keyset NAME]", key);
+        gw_ini_seterr(err, errlen, "key '%s' before any [keyset NAME]", key);
         return -1;
     }
     if (strcmp(key, "spi") == 0) {
@@ -225,7 +215,7 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
         if (dup_key(&seen->spi, key, line, err, errlen) != 0)
             return -1;
         if (strlen(value) != 4 || hex_decode(value, b, 2) != 2) {
-            seterr(err, errlen, "spi must be 4 hex digits (SPI1 SPI2), not '%s'", value);
+            gw_ini_seterr(err, errlen, "spi must be 4 hex digits (SPI1 SPI2), not '%s'", value);
             return -1;
         }
         k->spi = (uint16_t)(b[0] << 8 | b[1]);
@@ -236,7 +226,7 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
         if (dup_key(is_kic ? &seen->kic_kvn : &seen->kid_kvn, key, line, err, errlen) != 0)
             return -1;
         if (parse_kvn(value, is_kic ? &k->kic_kvn : &k->kid_kvn) != 0) {
-            seterr(err, errlen, "%s must be a key version 1..15, not '%s'", key, value);
+            gw_ini_seterr(err, errlen, "%s must be a key version 1..15, not '%s'", key, value);
             return -1;
         }
         return 0;
@@ -252,15 +242,16 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
             if (set_key(k->kic_key, &k->kic_key_len, hex, "kic", err, errlen) != 0)
                 return -1;
             if (k->kic_key_len != kic_algs[i].len) {
-                seterr(err, errlen, "kic %s needs a %zu-octet key, this one has %zu",
-                       kic_algs[i].name, kic_algs[i].len, k->kic_key_len);
+                gw_ini_seterr(err, errlen, "kic %s needs a %zu-octet key, this one has %zu",
+                              kic_algs[i].name, kic_algs[i].len, k->kic_key_len);
                 return -1;
             }
             k->kic_alg = kic_algs[i].alg;
             return 0;
         }
-        seterr(err, errlen,
-               "kic must be ALG:HEX with ALG one of des, 3des2, 3des3, aes128, aes192, aes256");
+        gw_ini_seterr(
+            err, errlen,
+            "kic must be ALG:HEX with ALG one of des, 3des2, 3des3, aes128, aes192, aes256");
         return -1;
     }
     if (strcmp(key, "kid") == 0) {
@@ -277,25 +268,27 @@ static int on_kv(void *arg, const char *section, const char *key, const char *va
             if (n < kid_algs[i].minlen || n > kid_algs[i].maxlen ||
                 (kid_algs[i].alg == GW_KID_AES && n != 16 && n != 24 && n != 32)) {
                 if (kid_algs[i].maxlen == 0)
-                    seterr(err, errlen, "kid %s takes no key (write 'kid = %s')", kid_algs[i].name,
-                           kid_algs[i].name);
+                    gw_ini_seterr(err, errlen, "kid %s takes no key (write 'kid = %s')",
+                                  kid_algs[i].name, kid_algs[i].name);
                 else if (kid_algs[i].alg == GW_KID_AES)
-                    seterr(err, errlen, "kid aes needs a 16, 24 or 32-octet key, this one has %zu",
-                           n);
+                    gw_ini_seterr(err, errlen,
+                                  "kid aes needs a 16, 24 or 32-octet key, this one has %zu", n);
                 else
-                    seterr(err, errlen, "kid %s needs a %zu-octet key, this one has %zu",
-                           kid_algs[i].name, kid_algs[i].minlen, n);
+                    gw_ini_seterr(err, errlen, "kid %s needs a %zu-octet key, this one has %zu",
+                                  kid_algs[i].name, kid_algs[i].minlen, n);
                 return -1;
             }
             k->kid_alg = kid_algs[i].alg;
             return 0;
         }
-        seterr(err, errlen,
-               "kid must be ALG:HEX with ALG one of des, 3des2, 3des3, aes; or crc16, crc32");
+        gw_ini_seterr(
+            err, errlen,
+            "kid must be ALG:HEX with ALG one of des, 3des2, 3des3, aes; or crc16, crc32");
         return -1;
     }
-    seterr(err, errlen, "unknown key '%s' in [keyset %s] (known: spi, kic, kic_kvn, kid, kid_kvn)",
-           key, k->name);
+    gw_ini_seterr(err, errlen,
+                  "unknown key '%s' in [keyset %s] (known: spi, kic, kic_kvn, kid, kid_kvn)", key,
+                  k->name);
     return -1;
 }
 
@@ -312,53 +305,57 @@ static int check_keyset(struct gw_keyset *k, const struct ks_seen *seen, char *e
     unsigned por = spi2 & 3, por_integ = (spi2 >> 2) & 3, por_cipher = (spi2 >> 4) & 1;
 
     if (spi1 & 0xE0 || spi2 & 0xC0) {
-        seterr(err, errlen, "[keyset %s] spi %04x sets reserved bits (SPI1 b8-b6, SPI2 b8-b7)",
-               k->name, k->spi);
+        gw_ini_seterr(err, errlen,
+                      "[keyset %s] spi %04x sets reserved bits (SPI1 b8-b6, SPI2 b8-b7)", k->name,
+                      k->spi);
         return -1;
     }
     if (integ == 3 || por_integ == 3) {
-        seterr(err, errlen, "[keyset %s] spi %04x asks for a digital signature, not supported",
-               k->name, k->spi);
+        gw_ini_seterr(err, errlen,
+                      "[keyset %s] spi %04x asks for a digital signature, not supported", k->name,
+                      k->spi);
         return -1;
     }
     if (por == 3) {
-        seterr(err, errlen, "[keyset %s] spi %04x: SPI2 b2b1 = 11 is reserved", k->name, k->spi);
+        gw_ini_seterr(err, errlen, "[keyset %s] spi %04x: SPI2 b2b1 = 11 is reserved", k->name,
+                      k->spi);
         return -1;
     }
     if ((cipher || por_cipher) && k->kic_alg == GW_KIC_NONE) {
-        seterr(err, errlen, "[keyset %s] spi %04x asks for ciphering%s but there is no kic",
-               k->name, k->spi, cipher ? "" : " of the PoR");
+        gw_ini_seterr(err, errlen, "[keyset %s] spi %04x asks for ciphering%s but there is no kic",
+                      k->name, k->spi, cipher ? "" : " of the PoR");
         return -1;
     }
     unsigned kinds[2] = {integ, por_integ};
     for (int i = 0; i < 2; i++) {
         const char *who = i ? "the PoR" : "the command";
         if (kinds[i] == 1 && !is_crc(k->kid_alg)) {
-            seterr(err, errlen,
-                   "[keyset %s] spi %04x asks for a redundancy check on %s but kid is %s "
-                   "(an RC needs kid crc16 or crc32)",
-                   k->name, k->spi, who, gw_kid_alg_name(k->kid_alg));
+            gw_ini_seterr(err, errlen,
+                          "[keyset %s] spi %04x asks for a redundancy check on %s but kid is %s "
+                          "(an RC needs kid crc16 or crc32)",
+                          k->name, k->spi, who, gw_kid_alg_name(k->kid_alg));
             return -1;
         }
         if (kinds[i] == 2 && (k->kid_alg == GW_KID_NONE || is_crc(k->kid_alg))) {
-            seterr(err, errlen,
-                   "[keyset %s] spi %04x asks for a cryptographic checksum on %s but kid "
-                   "is %s (a CC needs kid des, 3des2, 3des3 or aes)",
-                   k->name, k->spi, who, gw_kid_alg_name(k->kid_alg));
+            gw_ini_seterr(err, errlen,
+                          "[keyset %s] spi %04x asks for a cryptographic checksum on %s but kid "
+                          "is %s (a CC needs kid des, 3des2, 3des3 or aes)",
+                          k->name, k->spi, who, gw_kid_alg_name(k->kid_alg));
             return -1;
         }
     }
     if (k->kic_alg != GW_KIC_NONE && !seen->kic_kvn) {
-        seterr(err, errlen, "[keyset %s] needs kic_kvn (the key version, 1..15)", k->name);
+        gw_ini_seterr(err, errlen, "[keyset %s] needs kic_kvn (the key version, 1..15)", k->name);
         return -1;
     }
     if (k->kid_alg != GW_KID_NONE && !is_crc(k->kid_alg) && !seen->kid_kvn) {
-        seterr(err, errlen, "[keyset %s] needs kid_kvn (the key version, 1..15)", k->name);
+        gw_ini_seterr(err, errlen, "[keyset %s] needs kid_kvn (the key version, 1..15)", k->name);
         return -1;
     }
     if ((seen->kic_kvn && k->kic_alg == GW_KIC_NONE) ||
         (seen->kid_kvn && k->kid_alg == GW_KID_NONE)) {
-        seterr(err, errlen, "[keyset %s] has a key version for a key it does not have", k->name);
+        gw_ini_seterr(err, errlen, "[keyset %s] has a key version for a key it does not have",
+                      k->name);
         return -1;
     }
     k->kic = 0;
@@ -378,12 +375,12 @@ int gw_keystore_load(const char *path, struct gw_keystore **out, char *err, size
     struct ks_parse p = {0};
     p.ks = calloc(1, sizeof *p.ks);
     if (!p.ks) {
-        seterr(err, errlen, "%s: out of memory", path);
+        gw_ini_seterr(err, errlen, "%s: out of memory", path);
         return -1;
     }
     int r = gw_ini_parse(path, GW_INI_PRIVATE, on_section, on_kv, &p, err, errlen);
     if (r == 0 && p.ks->n == 0) {
-        seterr(err, errlen, "%s: no [keyset NAME] section", path);
+        gw_ini_seterr(err, errlen, "%s: no [keyset NAME] section", path);
         r = -1;
     }
     /* Whole-keyset checks once every key of it is known; errors name the
@@ -391,7 +388,7 @@ int gw_keystore_load(const char *path, struct gw_keystore **out, char *err, size
     for (size_t i = 0; r == 0 && i < p.ks->n; i++) {
         char why[384];
         if (check_keyset(&p.ks->sets[i], &p.seen[i], why, sizeof why) != 0) {
-            seterr(err, errlen, "%s:%d: %s", path, p.ks->sets[i].line, why);
+            gw_ini_seterr(err, errlen, "%s:%d: %s", path, p.ks->sets[i].line, why);
             r = -1;
         }
     }
