@@ -470,31 +470,46 @@ static int alpha_ok(int ch)
     return isalnum(ch) || (ch && strchr(" .-/:+()'!?&*#%", ch));
 }
 
+/* The number v[0..n) starts with, in base (strtoul's 0: 0x.. allowed), and
+ * the one character after it in *unit ('\0' when none). -1 when v does not
+ * start with a digit, is longer than 15 characters, or has more than one
+ * character after the number. */
+static int lead_number(const char *v, size_t n, int base, unsigned long *x, char *unit)
+{
+    char t[16], *end;
+    if (n == 0 || n >= sizeof t)
+        return -1;
+    memcpy(t, v, n);
+    t[n] = 0;
+    if (!isdigit((unsigned char)t[0]))
+        return -1;
+    *x = strtoul(t, &end, base);
+    if (*end && end[1])
+        return -1;
+    *unit = *end;
+    return 0;
+}
+
 /* TP-VP relative format (TS 23.040 §9.2.3.12.1): 0..143 (VP+1) x 5 min,
  * 144..167 12 h + (VP-143) x 30 min, 168..196 (VP-166) days, 197..255
  * (VP-192) weeks. Accepts the octet itself or an exact period (Nm, Nh, Nd,
  * Nw). */
 static int vp_encode(const char *v, size_t n, uint8_t *vp)
 {
-    char t[16];
-    if (n == 0 || n >= sizeof t)
+    unsigned long x;
+    char unit;
+    if (lead_number(v, n, 10, &x, &unit))
         return -1;
-    memcpy(t, v, n);
-    t[n] = 0;
-    char *end;
-    unsigned long x = strtoul(t, &end, 10);
-    if (!isdigit((unsigned char)t[0]))
-        return -1;
-    if (!*end) {
+    if (!unit) {
         if (x > 255)
             return -1;
         *vp = (uint8_t)x;
         return 0;
     }
-    if (end[1] || x == 0 || x > 100000)
+    if (x == 0 || x > 100000)
         return -1;
     unsigned long min;
-    switch (*end) {
+    switch (unit) {
     case 'm':
         min = x;
         break;
@@ -546,14 +561,9 @@ static void vp_text(uint8_t vp, char out[8])
 
 static int octet_value(const char *v, size_t n, uint8_t *o)
 {
-    char t[8];
-    if (n == 0 || n >= sizeof t)
-        return -1;
-    memcpy(t, v, n);
-    t[n] = 0;
-    char *end;
-    unsigned long x = strtoul(t, &end, 0);
-    if (*end || !isdigit((unsigned char)t[0]) || x > 255)
+    unsigned long x;
+    char unit;
+    if (lead_number(v, n, 0, &x, &unit) || unit || x > 255)
         return -1;
     *o = (uint8_t)x;
     return 0;
