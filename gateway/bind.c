@@ -176,18 +176,24 @@ struct gw_link {
 /* ---- logging ------------------------------------------------------------- */
 
 /* Level checked before formatting; the identity as log.h's key=value pairs. */
+static void vlog_obj(int level, const char *obj, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    gw_log_write(level, "bind", obj, "%s", msg);
+}
+
 static void blog(const struct gw_bind *b, int level, const char *fmt, ...)
 {
     if (level > gw_log_level)
         return;
-    char msg[512], obj[96];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    char obj[96];
     snprintf(obj, sizeof obj, "carrier=%s bind=%u role=%s", b->l->conf.name, b->num,
              gw_bind_role_name(b->role));
-    gw_log_write(level, "bind", obj, "%s", msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_obj(level, obj, fmt, ap);
+    va_end(ap);
 }
 
 static void llog(const struct gw_link *l, int level, const char *fmt, ...)
@@ -196,13 +202,12 @@ static void llog(const struct gw_link *l, int level, const char *fmt, ...)
 {
     if (level > gw_log_level)
         return;
-    char msg[512], obj[64];
+    char obj[64];
+    snprintf(obj, sizeof obj, "carrier=%s", l->conf.name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vlog_obj(level, obj, fmt, ap);
     va_end(ap);
-    snprintf(obj, sizeof obj, "carrier=%s", l->conf.name);
-    gw_log_write(level, "bind", obj, "%s", msg);
 }
 
 /* ---- state table ---------------------------------------------------------- */
