@@ -122,6 +122,9 @@ struct gw_bind {
     uint64_t *pend_end;
     unsigned pend_head, pend_n;
     uint32_t next_seq;
+    /* bumped each time the connection closes: a deferred deliver_sm_resp
+     * names the session its sequence number belongs to */
+    uint32_t session;
     /* name resolution off the loop (getaddrinfo_a, polled by gai_t) */
     struct gaicb gai;
     struct addrinfo gai_hints;
@@ -171,6 +174,9 @@ struct gw_link {
      * owner may set from its callback (gw_link_deliver_status). */
     int in_deliver;
     uint32_t dlv_status;
+    int dlv_deferred;         /* the owner took gw_link_deliver_defer */
+    struct gw_bind *dlv_bind; /* the deliver_sm being handed over */
+    uint32_t dlv_seq;
 };
 
 /* ---- logging ------------------------------------------------------------- */
@@ -857,6 +863,7 @@ static void gw_bind_close(struct gw_bind *b, const char *reason)
     struct gw_link *l = b->l;
     if (b->st == GW_BIND_DISCONNECTED && b->fd < 0)
         return;
+    b->session++; /* deferred deliver_sm answers of this session are void */
     for (unsigned i = 0; i <= b->win_mask; i++) {
         struct slot *s = &b->win[i];
         if (!s->seq)
@@ -1000,16 +1007,25 @@ static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p);
 
 /* The owner's callbacks run synchronously and may choose the answer with
  * gw_link_deliver_status (ESME_RX_T_APPN when it cannot record the
- * receipt now: SMPP 3.4 §5.1.3, the SMSC redelivers). The resp is queued
- * right after them, in the same loop iteration: the SMSC's window waits for
- * no I/O of ours. */
+ * receipt now: SMPP 3.4 §5.1.3, the SMSC redelivers), or take the answer
+ * with them (gw_link_deliver_defer) and give it once the receipt is
+ * recorded. Otherwise the resp is queued right after them, in the same loop
+ * iteration: the SMSC's window waits for no I/O of ours. */
 static void deliver_to_owner(struct gw_bind *b, const struct smppf_pdu *p)
 {
     struct gw_link *l = b->l;
     l->in_deliver = 1;
     l->dlv_status = 0;
+    l->dlv_deferred = 0;
+    l->dlv_bind = b;
+    l->dlv_seq = p->hdr.sequence_number;
     deliver_dispatch(b, p);
     l->in_deliver = 0;
+    l->dlv_bind = NULL;
+    if (l->dlv_deferred) {
+        l->st.deliver_deferred++;
+        return;
+    }
     if (l->dlv_status)
         blog(b, 5, "deliver_sm seq=%u answered %s (0x%x) by the owner", p->hdr.sequence_number,
              smppf_status_name(l->dlv_status), l->dlv_status);
@@ -1020,6 +1036,42 @@ void gw_link_deliver_status(struct gw_link *l, uint32_t status)
 {
     if (l && l->in_deliver)
         l->dlv_status = status;
+}
+
+/* Token: bind index + 1 (8 bits), session (24 bits), sequence_number. */
+uint64_t gw_link_deliver_defer(struct gw_link *l)
+{
+    if (!l || !l->in_deliver || !l->dlv_bind)
+        return 0;
+    struct gw_bind *b = l->dlv_bind;
+    l->dlv_deferred = 1;
+    return (uint64_t)(b - l->binds + 1) << 56 | (uint64_t)(b->session & 0xFFFFFFu) << 32 |
+           l->dlv_seq;
+}
+
+void gw_link_deliver_answer(struct gw_link *l, uint64_t token, uint32_t status)
+{
+    if (!l || !token)
+        return;
+    unsigned i = (unsigned)(token >> 56);
+    uint32_t session = (uint32_t)(token >> 32) & 0xFFFFFFu, seq = (uint32_t)token;
+    if (i == 0 || i > l->nbinds)
+        return;
+    struct gw_bind *b = &l->binds[i - 1];
+    if ((b->session & 0xFFFFFFu) != session ||
+        (b->st != GW_BIND_BOUND && b->st != GW_BIND_UNBINDING)) {
+        /* §2.8: an unanswered deliver_sm is the SMSC's to deliver again. */
+        l->st.deliver_void++;
+        blog(b, 5,
+             "deliver_sm seq=%u: its session ended before it was recorded; the SMSC "
+             "delivers it again",
+             seq);
+        return;
+    }
+    if (status)
+        blog(b, 5, "deliver_sm seq=%u answered %s (0x%x) by the owner", seq,
+             smppf_status_name(status), status);
+    send_simple(b, SMPPF_DELIVER_SM_RESP, status, seq);
 }
 
 static void deliver_dispatch(struct gw_bind *b, const struct smppf_pdu *p)

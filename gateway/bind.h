@@ -126,6 +126,9 @@ struct gw_link_stats {
     size_t queue_cap;
     uint64_t submitted, resp_ok, resp_err, throttled, unknown, requeued, receipts, mo;
     uint64_t reconnects, malformed;
+    /* deliver_sm answered later by the owner (gw_link_deliver_defer), and
+     * of those, answers dropped because the session had ended */
+    uint64_t deliver_deferred, deliver_void;
     int paused; /* throttle back-off in force */
 };
 
@@ -158,6 +161,17 @@ void gw_link_drain(struct gw_link *l);
  * ESME_RX_T_APPN (0x64) when the owner cannot take it now (its store is
  * down) so that the SMSC delivers it again (SMPP 3.4 §5.1.3, §4.6.2). */
 void gw_link_deliver_status(struct gw_link *l, uint32_t status);
+
+/* Called from the receipt or mo callback only (elsewhere 0): no answer is
+ * sent when the callback returns; the owner gives it later with
+ * gw_link_deliver_answer(token, status), once the receipt or PoR is
+ * durably recorded (or ESME_RX_T_APPN when recording failed). Until then
+ * the SMSC keeps the message (SMPP 3.4 §2.8, §4.6.2): evidence answered OK
+ * is never lost with the daemon or its store. When the session ends first
+ * the answer is dropped and the SMSC delivers it again on a new session.
+ * The owner must answer every token it took (the SMSC's window). */
+__attribute__((warn_unused_result)) uint64_t gw_link_deliver_defer(struct gw_link *l);
+void gw_link_deliver_answer(struct gw_link *l, uint64_t token, uint32_t status);
 
 void gw_link_stats(const struct gw_link *l, struct gw_link_stats *st);
 const char *gw_link_name(const struct gw_link *l);
