@@ -975,6 +975,9 @@ static void settings_from(const struct gw_config *c, char *consumer, size_t cap,
     s->max_attempts = c->max_attempts;
     s->default_validity = c->default_validity;
     s->default_class = c->default_card_class;
+    s->lease_ms = c->lease_ms;
+    s->claim_idle_ms = c->claim_idle_ms;
+    s->scan_ms = c->scan_ms;
     jobq_settings_defaults(s);
 }
 
