@@ -954,6 +954,15 @@ static void on_queue_log(void *ud, int level, const char *msg)
     GW_LOG(level, "queue", NULL, "%s", msg);
 }
 
+/* The country jobq records at intake: the same E.164 table routing uses,
+ * so a job rejected before it is routed still counts under its country. */
+static void on_queue_country(void *ud, const char *msisdn, char cc[3])
+{
+    const struct gw_daemon *d = ud;
+    if (gw_e164_lookup(d->e164, msisdn, cc, NULL) != GW_E164_OK)
+        cc[0] = '\0';
+}
+
 /* ---- 5. start, signals, stop ------------------------------------------------------ */
 
 static void settings_from(const struct gw_config *c, char *consumer, size_t cap,
@@ -1149,6 +1158,7 @@ struct gw_daemon *gw_daemon_new(struct ev_loop *loop, const struct gw_config *cf
         .job_final = on_job_final,
         .link = on_queue_link,
         .log = on_queue_log,
+        .country = on_queue_country,
     };
     d->q = jobq_new(loop, &s, &qcb, d);
     d->pl = d->q ? jobq_porlookup_new(loop, &s) : NULL;

@@ -1113,10 +1113,16 @@ static void take_entry(struct jobq *q, redisReply *e)
     if (f->elements / 2 > JOBQ_FIELDS_MAX)
         n = JOBQ_FIELDS_MAX + 1; /* the validator refuses it with its reason */
     struct item *it = item_new(q);
-    char reason[256];
+    char reason[256], cc[3] = "";
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
-    if (rc != JOBQ_OK)
+    if (rc != JOBQ_OK) {
         jobq_job_salvage(kv, n, it->job.id, it->job.tag);
+        jobq_job_salvage_msisdn(kv, n, it->job.msisdn);
+    }
+    if (q->cb.country && it->job.msisdn[0]) {
+        q->cb.country(q->ud, it->job.msisdn, cc);
+        cc[2] = '\0';
+    }
     snprintf(it->job.key, sizeof it->job.key, "%s", it->job.id[0] ? it->job.id : entry);
     snprintf(it->job.entry, sizeof it->job.entry, "%s", entry);
     const char *a[8 + 2 * JOBQ_FIELDS_MAX];
@@ -1126,9 +1132,10 @@ static void take_entry(struct jobq *q, redisReply *e)
     if (rc != JOBQ_OK) {
         logf_(q, 6, "[job=%s entry=%s] rejected: %s", it->job.key, entry, reason);
         a[0] = "reject", a[1] = it->job.key, a[2] = entry, a[3] = reason, a[4] = it->job.tag;
-        for (int i = 0; i < 5; i++)
+        a[5] = cc;
+        for (int i = 0; i < 6; i++)
             l[i] = strlen(a[i]);
-        sent = script(q, on_plain, (void *)(uintptr_t) "reject", 5, a, l);
+        sent = script(q, on_plain, (void *)(uintptr_t) "reject", 6, a, l);
         item_free(it);
         if (sent != 0)
             resolved(q);
@@ -1148,6 +1155,10 @@ static void take_entry(struct jobq *q, redisReply *e)
             continue; /* x-* */
         a[argc] = kv[i].k, l[argc++] = kv[i].klen;
         a[argc] = kv[i].v, l[argc++] = kv[i].vlen;
+    }
+    if (cc[0]) { /* not a job field: the validator refuses it in an entry */
+        a[argc] = "route_country", l[argc++] = 13;
+        a[argc] = cc, l[argc++] = 2;
     }
     sent = script(q, on_intake, it, argc, a, l);
     if (sent != 0) {

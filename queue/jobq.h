@@ -96,6 +96,12 @@ struct jobq_callbacks {
     void (*link)(void *ud, int up, const char *why);
     /* Log lines (level as syslog: 3 err, 4 warning, 6 info, 7 debug). */
     void (*log)(void *ud, int level, const char *msg);
+    /* Optional: the ISO 3166-1 alpha-2 country of an E.164 number (digits,
+     * no '+') into cc, "" when it has none. Asked at intake for every entry
+     * whose msisdn is valid, rejected or not: the job record's
+     * route_country and every event of the job name it from the first one
+     * on, so a job rejected before routing still counts under its country. */
+    void (*country)(void *ud, const char *msisdn, char cc[3]);
 };
 
 /* Completion of a call. err 0 or -errno (-ENOTCONN, -ETIMEDOUT, -EPROTO
