@@ -183,7 +183,8 @@ static void on_outcome(void *cbud, int err, const char *result, const char *job)
         GW_LOG(GW_LOG_WARNING, "job", obj, "outcome not recorded: %s", strerror(-err));
     else
         GW_LOG(GW_LOG_DEBUG, "job", obj, "recorded: %s", result);
-    if (!err && (!strcmp(result, "failed") || !strcmp(result, "rejected")))
+    /* "rejected" is counted by reject(), with its country. */
+    if (!err && !strcmp(result, "failed"))
         count_final(d, NULL, NULL, result);
 }
 
@@ -199,8 +200,13 @@ static void reject(struct gw_daemon *d, struct jobq_job *job, const char *countr
     va_end(ap);
     snprintf(obj, sizeof obj, "job=%s", job->key);
     GW_LOG(GW_LOG_INFO, "job", obj, "rejected: %s", reason);
+    char cc[3] = "";
+    if (!country || !*country) /* rejected before routing: the msisdn's country */
+        if (gw_e164_lookup(d->e164, job->msisdn, cc, NULL) == GW_E164_OK)
+            country = cc;
     if (d->metrics)
-        gw_metrics_job_final(d->metrics, metric_carrier(d, NULL), metric_country(d, country),
+        gw_metrics_job_final(d->metrics, metric_carrier(d, NULL),
+                             metric_country(d, country && *country ? country : NULL),
                              GW_FINAL_REJECTED);
     if (jobq_job_rejected(d->q, job, reason, on_outcome, d) != 0)
         GW_LOG(GW_LOG_ERR, "job", obj, "cannot hand the rejected job back");
