@@ -200,6 +200,7 @@ ok "key of the wrong type: exit 1 with Redis's reason" sh -c "test $? = 1 && gre
 # by; `unknown` only when no country can be known (msisdn missing, invalid,
 # or a global service number such as +800 that has none).
 . tests/lib/e2e.sh
+E2E_METRICS=1
 e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
 e2e_cards_register
 e2e_card_add 8934000000000000031 nokeys uicc 34612345678
@@ -257,4 +258,9 @@ ok "... rejected by the intake (card unknown): FR" test "$(event_country rj-card
 ok "... rejected by the daemon before routing (keyset): ES" test "$(event_country rj-keyset-es rejected)" = ES
 ok "... a valid job's received event names its country already" \
     test "$(event_country ok-gb received)" = GB
+# /metrics: a job the daemon rejects is counted once, under its country.
+curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics" | grep '^otagw_jobs_total{.*state="rejected"' |
+    sed 's/.*country="\([^"]*\)".*} /\1 /' | sort >"$TMP/rej.metrics"
+printf 'CN 1\nES 1\n' >"$TMP/rej.want"
+ok "metrics: the daemon's rejections once each, under CN and ES" diff -u "$TMP/rej.want" "$TMP/rej.metrics"
 done_testing
