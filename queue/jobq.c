@@ -1406,8 +1406,9 @@ static void on_renewed(struct jobq *q, redisReply *r, void *priv, int err)
 
 /* Renews the lease of the jobs held longer than a sixth of the lease since
  * their last renewal (all of them when all): the timer runs every third
- * of it, so a lease is renewed at least once per two thirds of its length
- * and a job held for milliseconds (the usual case) costs nothing. */
+ * of it, so a held job's lease is renewed at least every half lease (a
+ * half left as margin), and a job held for milliseconds (the usual case)
+ * costs nothing. */
 static void renew_leases(struct jobq *q, int all)
 {
     if (!q->up || q->freeing || !q->held)
