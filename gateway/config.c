@@ -123,6 +123,12 @@ static const struct cf_row main_rows[] = {
     G("redis", "stream_jobs", CF_STR, stream_jobs, 0, 0, "ota:jobs", NULL),
     G("redis", "stream_events", CF_STR, stream_events, 0, 0, "ota:events", NULL),
     G("redis", "group", CF_STR, group, 0, 0, "otagw", NULL),
+    /* Leases (docs/queue.md): a live instance renews each job it holds
+     * every lease/3, so only a dead one lets its jobs go; they go after
+     * claim_idle (left out: lease + 5 s, see finish()). */
+    G("redis", "lease", CF_DUR_MS, lease_ms, 3000, 3600000, "30s", NULL),
+    G("redis", "claim_idle", CF_DUR_MS, claim_idle_ms, 3000, 7200000, "35s", NULL),
+    G("redis", "scan_interval", CF_DUR_MS, scan_ms, 100, 60000, "1s", NULL),
 };
 #define NMAIN (sizeof main_rows / sizeof main_rows[0])
 
@@ -356,6 +362,15 @@ static unsigned long long get_uint(const void *field, size_t size)
     return y;
 }
 
+/* "35s" or "1500ms", as gw_config_print writes durations. */
+static void fmt_dur(unsigned long long ms, char *buf, size_t cap)
+{
+    if (ms % 1000)
+        snprintf(buf, cap, "%llums", ms);
+    else
+        snprintf(buf, cap, "%llus", ms / 1000);
+}
+
 /* Parses value for row r into base + r->off. On error writes the reason. */
 static int cf_set(void *base, const struct cf_row *r, const char *value, char *err, size_t errlen)
 {
@@ -439,9 +454,16 @@ static int cf_set(void *base, const struct cf_row *r, const char *value, char *e
         return parse_countries(value, (struct gw_carrier *)base, err, errlen);
     }
     if (x < r->min || x > r->max) {
-        const char *unit = r->type == CF_DUR_S ? "s" : r->type == CF_DUR_MS ? "ms" : "";
-        gw_ini_seterr(err, errlen, "'%s' = %s is out of range %llu%s..%llu%s", r->name, value,
-                      r->min, unit, r->max, unit);
+        char lo[32], hi[32];
+        if (r->type == CF_DUR_MS) { /* "100ms..300s", as the file would say it */
+            fmt_dur(r->min, lo, sizeof lo);
+            fmt_dur(r->max, hi, sizeof hi);
+        } else {
+            const char *unit = r->type == CF_DUR_S ? "s" : "";
+            snprintf(lo, sizeof lo, "%llu%s", r->min, unit);
+            snprintf(hi, sizeof hi, "%llu%s", r->max, unit);
+        }
+        gw_ini_seterr(err, errlen, "'%s' = %s is out of range %s..%s", r->name, value, lo, hi);
         return -1;
     }
     if (put_uint(field, r->size, x) != 0) {
@@ -747,6 +769,42 @@ static int resolve(const char *dir, char *p, size_t cap)
     return 0;
 }
 
+static size_t main_index(const char *section, const char *name)
+{
+    size_t i = 0;
+    while (i < NMAIN &&
+           (strcmp(main_rows[i].section, section) != 0 || strcmp(main_rows[i].name, name) != 0))
+        i++;
+    return i; /* the rows exist: a test of the defaults would fail otherwise */
+}
+
+/* The lease keys together: claim_idle left out follows lease (+ 5 s, so
+ * that the claim of a dead instance's entry finds its lease run out rather
+ * than a few milliseconds left of it); given below lease it is refused:
+ * every claim before the lease runs out is refused by the intake and
+ * resets the entry's idle time, so jobs would wait longer, not shorter. */
+static int check_lease(struct parse *p, const char *file, char *err, size_t errlen)
+{
+    struct gw_config *c = p->c;
+    size_t ci = main_index("redis", "claim_idle");
+    if (ci == NMAIN)
+        return 0;
+    if (!p->main_seen[ci]) {
+        c->claim_idle_ms = c->lease_ms + 5000;
+        return 0;
+    }
+    if (c->claim_idle_ms >= c->lease_ms)
+        return 0;
+    char a[32], b[32];
+    fmt_dur(c->claim_idle_ms, a, sizeof a);
+    fmt_dur(c->lease_ms, b, sizeof b);
+    gw_ini_seterr(err, errlen,
+                  "%s:%d: 'claim_idle' = %s is below 'lease' = %s: a pending job is taken over "
+                  "only once its lease has run out, so claim_idle must be at least the lease",
+                  file, p->main_seen[ci], a, b);
+    return -1;
+}
+
 static int finish(struct parse *p, const char *file, char *err, size_t errlen)
 {
     struct gw_config *c = p->c;
@@ -768,6 +826,8 @@ static int finish(struct parse *p, const char *file, char *err, size_t errlen)
             return -1;
         }
     }
+    if (check_lease(p, file, err, errlen) != 0)
+        return -1;
     if (c->ncarriers == 0) {
         gw_ini_seterr(err, errlen, "%s: no [carrier NAME] section: otagw needs at least one", file);
         return -1;

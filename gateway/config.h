@@ -138,6 +138,10 @@ struct gw_config {
     char stream_jobs[64];   /* default ota:jobs */
     char stream_events[64]; /* default ota:events */
     char group[64];         /* default otagw */
+    /* Sharing the stream between instances (docs/queue.md "Leases"). */
+    unsigned lease_ms;      /* a job taken is reserved this long; renewed every third of it */
+    unsigned claim_idle_ms; /* XAUTOCLAIM min-idle: a dead instance's entries; >= lease_ms */
+    unsigned scan_ms;       /* expiry / retry / reclaim scan period */
 
     unsigned ncarriers;
     struct gw_carrier carriers[GW_MAX_CARRIERS];

@@ -183,7 +183,8 @@ static void on_outcome(void *cbud, int err, const char *result, const char *job)
         GW_LOG(GW_LOG_WARNING, "job", obj, "outcome not recorded: %s", strerror(-err));
     else
         GW_LOG(GW_LOG_DEBUG, "job", obj, "recorded: %s", result);
-    if (!err && (!strcmp(result, "failed") || !strcmp(result, "rejected")))
+    /* "rejected" is counted by reject(), with its country. */
+    if (!err && !strcmp(result, "failed"))
         count_final(d, NULL, NULL, result);
 }
 
@@ -199,8 +200,13 @@ static void reject(struct gw_daemon *d, struct jobq_job *job, const char *countr
     va_end(ap);
     snprintf(obj, sizeof obj, "job=%s", job->key);
     GW_LOG(GW_LOG_INFO, "job", obj, "rejected: %s", reason);
+    char cc[3] = "";
+    if (!country || !*country) /* rejected before routing: the msisdn's country */
+        if (gw_e164_lookup(d->e164, job->msisdn, cc, NULL) == GW_E164_OK)
+            country = cc;
     if (d->metrics)
-        gw_metrics_job_final(d->metrics, metric_carrier(d, NULL), metric_country(d, country),
+        gw_metrics_job_final(d->metrics, metric_carrier(d, NULL),
+                             metric_country(d, country && *country ? country : NULL),
                              GW_FINAL_REJECTED);
     if (jobq_job_rejected(d->q, job, reason, on_outcome, d) != 0)
         GW_LOG(GW_LOG_ERR, "job", obj, "cannot hand the rejected job back");
@@ -954,6 +960,15 @@ static void on_queue_log(void *ud, int level, const char *msg)
     GW_LOG(level, "queue", NULL, "%s", msg);
 }
 
+/* The country jobq records at intake: the same E.164 table routing uses,
+ * so a job rejected before it is routed still counts under its country. */
+static void on_queue_country(void *ud, const char *msisdn, char cc[3])
+{
+    const struct gw_daemon *d = ud;
+    if (gw_e164_lookup(d->e164, msisdn, cc, NULL) != GW_E164_OK)
+        cc[0] = '\0';
+}
+
 /* ---- 5. start, signals, stop ------------------------------------------------------ */
 
 static void settings_from(const struct gw_config *c, char *consumer, size_t cap,
@@ -975,6 +990,9 @@ static void settings_from(const struct gw_config *c, char *consumer, size_t cap,
     s->max_attempts = c->max_attempts;
     s->default_validity = c->default_validity;
     s->default_class = c->default_card_class;
+    s->lease_ms = c->lease_ms;
+    s->claim_idle_ms = c->claim_idle_ms;
+    s->scan_ms = c->scan_ms;
     jobq_settings_defaults(s);
 }
 
@@ -1146,6 +1164,7 @@ struct gw_daemon *gw_daemon_new(struct ev_loop *loop, const struct gw_config *cf
         .job_final = on_job_final,
         .link = on_queue_link,
         .log = on_queue_log,
+        .country = on_queue_country,
     };
     d->q = jobq_new(loop, &s, &qcb, d);
     d->pl = d->q ? jobq_porlookup_new(loop, &s) : NULL;

@@ -185,6 +185,18 @@ static void copy(char *dst, const char *s, size_t len)
     dst[len] = '\0';
 }
 
+/* An E.164 number (ITU-T E.164 §6: at most 15 digits, country codes never
+ * start with 0), optional '+': its digits into out (16 octets). */
+static int msisdn_take(const char *m, size_t ml, char *out)
+{
+    if (ml && m[0] == '+')
+        m++, ml--;
+    if (!is_digits(m, ml) || ml < 5 || ml > 15 || m[0] == '0')
+        return -1;
+    copy(out, m, ml);
+    return 0;
+}
+
 int jobq_field_known(const char *name, size_t len)
 {
     for (int f = 0; f < F_COUNT; f++)
@@ -378,18 +390,10 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
 
     if (!f[F_MSISDN])
         return fail(JOBQ_E_MISSING, reason, rlen, "msisdn: required (E.164)");
-    {
-        const char *m = V(F_MSISDN);
-        size_t ml = L(F_MSISDN);
-        if (ml && m[0] == '+')
-            m++, ml--;
-        /* ITU-T E.164 §6: at most 15 digits, country codes never start with 0. */
-        if (!is_digits(m, ml) || ml < 5 || ml > 15 || m[0] == '0')
-            return fail(JOBQ_E_BAD_VALUE, reason, rlen,
-                        "msisdn: must be E.164 (optional +, 5..15 digits, no leading 0), got '%s'",
-                        ECHO(F_MSISDN));
-        copy(out->msisdn, m, ml);
-    }
+    if (msisdn_take(V(F_MSISDN), L(F_MSISDN), out->msisdn) != 0)
+        return fail(JOBQ_E_BAD_VALUE, reason, rlen,
+                    "msisdn: must be E.164 (optional +, 5..15 digits, no leading 0), got '%s'",
+                    ECHO(F_MSISDN));
 
     /* Fields by type and method: what does not apply is refused. */
     int want[F_COUNT] = {0};
@@ -536,6 +540,18 @@ enum jobq_err jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job
 #undef L
 #undef ECHO
     return JOBQ_OK;
+}
+
+void jobq_job_salvage_msisdn(const struct jobq_kv *kv, size_t n, char *msisdn)
+{
+    const struct jobq_kv *f = NULL;
+    int nf = 0;
+    msisdn[0] = '\0';
+    for (size_t i = 0; i < n && i < JOBQ_FIELDS_MAX; i++)
+        if (kv[i].klen == 6 && memcmp(kv[i].k, "msisdn", 6) == 0)
+            f = &kv[i], nf++;
+    if (nf == 1 && msisdn_take(f->v, f->vlen, msisdn) != 0)
+        msisdn[0] = '\0';
 }
 
 void jobq_job_salvage(const struct jobq_kv *kv, size_t n, char *id, char *tag)

@@ -114,6 +114,11 @@ jobq_job_parse(const struct jobq_kv *kv, size_t n, struct jobq_job *out, char *r
  * rejected job is then known by its client id when it has a usable one. */
 void jobq_job_salvage(const struct jobq_kv *kv, size_t n, char *id, char *tag);
 
+/* The same for `msisdn`: its digits (16 octets, the '+' removed) when the
+ * field is given once and is valid E.164, else "". A rejected job is then
+ * counted under its destination's country (docs/queue.md "Intake"). */
+void jobq_job_salvage_msisdn(const struct jobq_kv *kv, size_t n, char *msisdn);
+
 /* 1 when name (len bytes) is a field of the job contract (not x-*). */
 int jobq_field_known(const char *name, size_t len);
 

@@ -53,6 +53,11 @@ struct item {
     struct jobq_job job; /* first: the daemon's pointer is the item's */
     struct jobq *q;
     struct item *next;
+    /* Held: handed to the daemon, its outcome not yet recorded; its lease
+     * is renewed (renew_leases) while it is. */
+    struct item *hprev, *hnext;
+    ev_tstamp renewed; /* last renewal sent (or the hand-out) */
+    int held, lost;
     int argc;
     char **argv;
     size_t *argl;
@@ -85,6 +90,8 @@ struct jobq {
     ev_prepare flushw; /* sends them before the loop waits */
     struct item *pool; /* freed items kept for reuse */
     unsigned npool;
+    struct item *held; /* jobs whose lease this instance renews */
+    ev_timer renew;
 };
 
 typedef void reply_fn(struct jobq *q, redisReply *r, void *priv, int err);
@@ -126,6 +133,7 @@ static void logf_(struct jobq *q, int level, const char *fmt, ...)
 static void read_more(struct jobq *q);
 static void conn_start(struct conn *c);
 static void replay_all(struct jobq *q);
+static void renew_leases(struct jobq *q, int all);
 
 /* ---- settings -------------------------------------------------------- */
 
@@ -152,8 +160,8 @@ void jobq_settings_defaults(struct jobq_settings *s)
     DEF(command_timeout_ms, 5000);
     DEF(reconnect_min_ms, 100);
     DEF(reconnect_max_ms, 5000);
-    DEF(lease_ms, 120000);
-    DEF(claim_idle_ms, s->lease_ms + 30000);
+    DEF(lease_ms, 30000);
+    DEF(claim_idle_ms, s->lease_ms + 5000);
     DEF(scan_ms, 1000);
     DEF(retry_base_ms, 5000);
     DEF(retry_max_ms, 300000);
@@ -269,6 +277,7 @@ static void set_up(struct jobq *q)
         q->cb.link(q->ud, up, up ? "" : q->last_why);
     if (up) {
         replay_all(q);
+        renew_leases(q, 1); /* the outage may have eaten into them */
         read_more(q);
     }
 }
@@ -520,10 +529,41 @@ static struct item *item_new(struct jobq *q)
     return it;
 }
 
+static void unhold(struct jobq *q, struct item *it)
+{
+    if (!it->held)
+        return;
+    if (it->hprev)
+        it->hprev->hnext = it->hnext;
+    else
+        q->held = it->hnext;
+    if (it->hnext)
+        it->hnext->hprev = it->hprev;
+    it->hprev = it->hnext = NULL;
+    it->held = 0;
+}
+
+/* The job goes to the daemon; it stays held, its lease renewed, until its
+ * outcome is recorded (item_free). */
+static void hand_out(struct jobq *q, struct item *it)
+{
+    it->held = 1;
+    it->lost = 0;
+    it->renewed = ev_now(q->loop);
+    it->hprev = NULL;
+    it->hnext = q->held;
+    if (q->held)
+        q->held->hprev = it;
+    q->held = it;
+    q->cb.job_ready(q->ud, &it->job);
+}
+
 static void item_free(struct item *it)
 {
     if (!it)
         return;
+    if (it->q)
+        unhold(it->q, it);
     for (int i = 0; i < it->argc; i++)
         free(it->argv[i]);
     free(it->argv);
@@ -881,10 +921,11 @@ int jobq_job_rejected(struct jobq *q, struct jobq_job *job, const char *reason, 
 
 void jobq_job_release(struct jobq *q, struct jobq_job *job)
 {
-    char att[16];
+    char att[16], idle[16];
     fmt_u(att, sizeof att, job->attempt);
-    const char *a[] = {"release", job->key, att, q->s.consumer};
-    (void)outcome(q, job, NULL, NULL, 4, a);
+    fmt_u(idle, sizeof idle, q->s.claim_idle_ms);
+    const char *a[] = {"release", job->key, att, q->s.consumer, idle};
+    (void)outcome(q, job, NULL, NULL, 5, a);
 }
 
 /* ---- receipts, PoRs, counters: answered now or failed now ---------------- */
@@ -1023,7 +1064,7 @@ static void on_intake(struct jobq *q, redisReply *r, void *priv, int err)
             resolved(q);
             return;
         }
-        q->cb.job_ready(q->ud, j);
+        hand_out(q, it);
         return;
     }
     if (err)
@@ -1072,10 +1113,16 @@ static void take_entry(struct jobq *q, redisReply *e)
     if (f->elements / 2 > JOBQ_FIELDS_MAX)
         n = JOBQ_FIELDS_MAX + 1; /* the validator refuses it with its reason */
     struct item *it = item_new(q);
-    char reason[256];
+    char reason[256], cc[3] = "";
     enum jobq_err rc = jobq_job_parse(kv, n, &it->job, reason, sizeof reason);
-    if (rc != JOBQ_OK)
+    if (rc != JOBQ_OK) {
         jobq_job_salvage(kv, n, it->job.id, it->job.tag);
+        jobq_job_salvage_msisdn(kv, n, it->job.msisdn);
+    }
+    if (q->cb.country && it->job.msisdn[0]) {
+        q->cb.country(q->ud, it->job.msisdn, cc);
+        cc[2] = '\0';
+    }
     snprintf(it->job.key, sizeof it->job.key, "%s", it->job.id[0] ? it->job.id : entry);
     snprintf(it->job.entry, sizeof it->job.entry, "%s", entry);
     const char *a[8 + 2 * JOBQ_FIELDS_MAX];
@@ -1085,9 +1132,10 @@ static void take_entry(struct jobq *q, redisReply *e)
     if (rc != JOBQ_OK) {
         logf_(q, 6, "[job=%s entry=%s] rejected: %s", it->job.key, entry, reason);
         a[0] = "reject", a[1] = it->job.key, a[2] = entry, a[3] = reason, a[4] = it->job.tag;
-        for (int i = 0; i < 5; i++)
+        a[5] = cc;
+        for (int i = 0; i < 6; i++)
             l[i] = strlen(a[i]);
-        sent = script(q, on_plain, (void *)(uintptr_t) "reject", 5, a, l);
+        sent = script(q, on_plain, (void *)(uintptr_t) "reject", 6, a, l);
         item_free(it);
         if (sent != 0)
             resolved(q);
@@ -1107,6 +1155,10 @@ static void take_entry(struct jobq *q, redisReply *e)
             continue; /* x-* */
         a[argc] = kv[i].k, l[argc++] = kv[i].klen;
         a[argc] = kv[i].v, l[argc++] = kv[i].vlen;
+    }
+    if (cc[0]) { /* not a job field: the validator refuses it in an entry */
+        a[argc] = "route_country", l[argc++] = 13;
+        a[argc] = cc, l[argc++] = 2;
     }
     sent = script(q, on_intake, it, argc, a, l);
     if (sent != 0) {
@@ -1241,7 +1293,7 @@ static void retry_item(struct jobq *q, redisReply *e)
         (void)jobq_job_rejected(q, j, reason, NULL, NULL);
         return;
     }
-    q->cb.job_ready(q->ud, j);
+    hand_out(q, it);
 }
 
 static void on_retry_due(struct jobq *q, redisReply *r, void *priv, int err)
@@ -1319,6 +1371,74 @@ static void on_scan(struct ev_loop *loop, ev_timer *w, int revents)
     jobq_scan_now(w->data);
 }
 
+/* ---- leases: renewed while held ---------------------------------------- */
+
+#define RENEW_MAX 64 /* jobs per renew operation (MAX_ARGS) */
+
+/* The script names the jobs whose lease is no longer this instance's: it
+ * could not renew them for lease_ms (Redis unreachable from here, the
+ * process stopped) and another instance took them on. The outcome this
+ * instance records will be refused as stale; the packet it may still send
+ * carries its own counter, so no counter is reused, but the card may run
+ * the command twice (docs/queue.md "Leases"). */
+static void on_renewed(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    (void)priv;
+    if (err || q->freeing)
+        return;
+    if (r->type == REDIS_REPLY_ERROR) {
+        logf_(q, 3, "lease renewal: %s", r->str);
+        return;
+    }
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *key = r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str : "";
+        for (struct item *it = q->held; it; it = it->hnext)
+            if (!it->lost && strcmp(it->job.key, key) == 0) {
+                it->lost = 1;
+                logf_(q, 4,
+                      "[job=%s attempt=%u] lease lost: not renewed within %u ms, another "
+                      "instance took the job over; if this one still sends it, the card gets it "
+                      "twice (each with its own counter)",
+                      key, it->job.attempt, q->s.lease_ms);
+            }
+    }
+}
+
+/* Renews the lease of the jobs held longer than a sixth of the lease since
+ * their last renewal (all of them when all): the timer runs every third
+ * of it, so a held job's lease is renewed at least every half lease (a
+ * half left as margin), and a job held for milliseconds (the usual case)
+ * costs nothing. */
+static void renew_leases(struct jobq *q, int all)
+{
+    if (!q->up || q->freeing || !q->held)
+        return;
+    ev_tstamp now = ev_now(q->loop), age = q->s.lease_ms / 6000.0;
+    const char *a[2 + 2 * RENEW_MAX];
+    char att[RENEW_MAX][16];
+    int n = 0;
+    a[0] = "renew", a[1] = q->s.consumer;
+    for (struct item *it = q->held; it; it = it->hnext) {
+        if (it->lost || (!all && now - it->renewed < age))
+            continue;
+        it->renewed = now;
+        fmt_u(att[n], sizeof att[n], it->job.attempt);
+        a[2 + 2 * n] = it->job.key, a[3 + 2 * n] = att[n];
+        if (++n == RENEW_MAX) {
+            (void)script(q, on_renewed, NULL, 2 + 2 * n, a, NULL);
+            n = 0;
+        }
+    }
+    if (n)
+        (void)script(q, on_renewed, NULL, 2 + 2 * n, a, NULL);
+}
+
+static void on_renew(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop, (void)revents;
+    renew_leases(w->data, 0);
+}
+
 /* ---- life cycle -------------------------------------------------------- */
 
 static const char *keep(struct jobq *q, int i, const char *s)
@@ -1372,6 +1492,9 @@ struct jobq *jobq_new(struct ev_loop *loop, const struct jobq_settings *s,
     ev_timer_init(&q->scan, on_scan, q->s.scan_ms / 1000.0, q->s.scan_ms / 1000.0);
     q->scan.data = q;
     ev_timer_start(loop, &q->scan);
+    ev_timer_init(&q->renew, on_renew, q->s.lease_ms / 3000.0, q->s.lease_ms / 3000.0);
+    q->renew.data = q;
+    ev_timer_start(loop, &q->renew);
     ev_timer_init(&q->kick, on_kick, 0, 0);
     q->kick.data = q;
     conn_start(&q->cmd);
@@ -1389,6 +1512,7 @@ void jobq_free(struct jobq *q)
     q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
     batch_fail(q, queued, -ENOTCONN); /* as if the connection had dropped */
     ev_timer_stop(q->loop, &q->scan);
+    ev_timer_stop(q->loop, &q->renew);
     ev_clear_pending(q->loop, &q->kick);
     struct conn *cs[] = {&q->rd, &q->cmd};
     for (int i = 0; i < 2; i++) {

@@ -22,6 +22,13 @@
  * Back-pressure: jobs handed out and not yet handed back count as in flight;
  * at max_inflight jobq stops reading the stream and the retry set.
  *
+ * Leases: a job handed out is leased to this instance (lease_ms) and jobq
+ * renews the lease of every job it holds every lease_ms / 3 until the
+ * job's outcome is recorded, however long the daemon keeps it (a full
+ * window, a TPS limit, a bind down): a live instance never loses a job to
+ * another. One that dies stops renewing; its jobs go to the others after
+ * claim_idle_ms (stream entries) or lease_ms (retries).
+ *
  * Redis down: jobq keeps running, reconnects with back-off, and reads nothing
  * meanwhile. Outcome calls on a held job (submitted, failed, unknown,
  * rejected) are kept and replayed after the reconnection; receipts, PoRs and
@@ -63,8 +70,9 @@ struct jobq_settings {
     unsigned connect_timeout_ms; /* [3000] */
     unsigned command_timeout_ms; /* no reply for this long = connection dead [5000] */
     unsigned reconnect_min_ms, reconnect_max_ms; /* [100], [5000] */
-    unsigned lease_ms;      /* a job held unsent this long may go elsewhere [120000] */
-    unsigned claim_idle_ms; /* XAUTOCLAIM min-idle [lease_ms + 30000] */
+    unsigned lease_ms;      /* a job handed out is reserved to this instance this long,
+                               renewed every lease_ms / 3 while held [30000] */
+    unsigned claim_idle_ms; /* XAUTOCLAIM min-idle: a dead instance's entries [lease_ms + 5000] */
     unsigned scan_ms;       /* expiry / retry / reclaim scan period [1000] */
     unsigned retry_base_ms, retry_max_ms; /* transient back-off [5000], [300000] */
     unsigned reconcile_ms;                /* after an unknown outcome, wait for a PoR [120000] */
@@ -88,6 +96,12 @@ struct jobq_callbacks {
     void (*link)(void *ud, int up, const char *why);
     /* Log lines (level as syslog: 3 err, 4 warning, 6 info, 7 debug). */
     void (*log)(void *ud, int level, const char *msg);
+    /* Optional: the ISO 3166-1 alpha-2 country of an E.164 number (digits,
+     * no '+') into cc, "" when it has none. Asked at intake for every entry
+     * whose msisdn is valid, rejected or not: the job record's
+     * route_country and every event of the job name it from the first one
+     * on, so a job rejected before routing still counts under its country. */
+    void (*country)(void *ud, const char *msisdn, char cc[3]);
 };
 
 /* Completion of a call. err 0 or -errno (-ENOTCONN, -ETIMEDOUT, -EPROTO
@@ -116,8 +130,8 @@ __attribute__((warn_unused_result)) int jobq_check(const struct jobq_settings *s
 struct jobq *jobq_new(struct ev_loop *loop, const struct jobq_settings *s,
                       const struct jobq_callbacks *cb, void *ud);
 
-/* Stops reading; held jobs stay leased in Redis and come back after
- * lease_ms/claim_idle_ms. Frees everything. NULL is a no-op. */
+/* Stops reading; held jobs stay leased in Redis (no longer renewed) and
+ * come back after lease_ms/claim_idle_ms. Frees everything. NULL is a no-op. */
 void jobq_free(struct jobq *q);
 
 /* Stop / resume taking new work (drain before shutdown). */
@@ -161,7 +175,8 @@ int jobq_job_rejected(struct jobq *q, struct jobq_job *job, const char *reason, 
                       void *cbud);
 
 /* Hands the job back unsent (shutdown, drain): the lease is released and
- * the job comes back later. Consumes job. */
+ * the job is free for any instance at its next scan (a stream entry is made
+ * claim_idle_ms idle, a retry due now). Consumes job. */
 void jobq_job_release(struct jobq *q, struct jobq_job *job);
 
 /* A delivery receipt (SMPP 3.4 Appendix B): carrier that received it,

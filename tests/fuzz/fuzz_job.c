@@ -41,5 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (why[0] == '\0') {
         abort(); /* every refusal has a reason */
     }
+    /* The salvage of a refused entry's msisdn (its country): digits only,
+     * 5..15, no leading 0 — or nothing; and what parse accepted, it keeps. */
+    char m[16];
+    jobq_job_salvage_msisdn(kv, n, m);
+    size_t ml = strlen(m);
+    if (ml && (ml < 5 || ml > 15 || m[0] == '0' || strspn(m, "0123456789") != ml))
+        abort();
+    if (jobq_job_parse(kv, n, &j, why, sizeof why) == JOBQ_OK && strcmp(m, j.msisdn) != 0)
+        abort();
     return 0;
 }

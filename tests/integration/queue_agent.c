@@ -364,13 +364,17 @@ int main(int argc, char **argv)
     if (!oneshot)
         printf("INFLIGHT %u\n", jobq_inflight(q));
     /* Clean stop: held jobs go back (lease released), then a moment for the
-     * replies. Pending --hold-ms timers are simply dropped with their jobs. */
+     * replies. Pending --hold-ms timers are simply dropped with their jobs.
+     * Paused first, as the daemon's drain is: a released entry is claimable
+     * at once, by this instance's own scan too. */
+    jobq_pause(q, 1);
     while (nheld) {
         struct held *h = held_jobs[--nheld];
         ev_timer_stop(loop, &h->t);
         jobq_job_release(q, h->job);
         free(h);
     }
+    ev_timer_stop(loop, &stop); /* still running after a SIGTERM */
     ev_timer_set(&stop, 0.2, 0);
     ev_timer_start(loop, &stop);
     ev_run(loop, 0);

@@ -191,4 +191,76 @@ ok "bad --format: exit 2" test $? = 2
 redis-cli -p "$REDIS_PORT" SET notastream 1 >/dev/null
 $OTACTL report $R --stream notastream --since all >/dev/null 2>"$TMP/err"
 ok "key of the wrong type: exit 1 with Redis's reason" sh -c "test $? = 1 && grep -q WRONGTYPE '$TMP/err'"
+
+# --- the real otagw: a rejected job counts under its msisdn's country ----
+# Jobs rejected at every stage: by the validator (another field bad, the
+# msisdn fine), by the intake (card unknown), by the daemon (keyset not in
+# the keystore: before routing; local-only policy: at routing). Each is
+# counted under the country of its msisdn by the E.164 table otagw routes
+# by; `unknown` only when no country can be known (msisdn missing, invalid,
+# or a global service number such as +800 that has none).
+. tests/lib/e2e.sh
+E2E_METRICS=1
+e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
+e2e_cards_register
+e2e_card_add 8934000000000000031 nokeys uicc 34612345678
+e2e_job id rj-de type config iccid 12 msisdn +4915112345678 file fplmn value 23415 >/dev/null
+e2e_job id rj-badnum type config iccid $E2E_ICCID_UICC msisdn 12ab5678 file fplmn value 23415 >/dev/null
+e2e_job id rj-nonum type config iccid $E2E_ICCID_UICC file fplmn value 23415 >/dev/null
+e2e_job id rj-card-fr type config iccid 8933000000000000032 msisdn +33612345678 \
+    file fplmn value 23415 >/dev/null
+e2e_job id rj-global type config iccid 8933000000000000033 msisdn +80012345678 \
+    file fplmn value 23415 >/dev/null
+e2e_job id rj-keyset-es type config iccid 8934000000000000031 msisdn 34612345678 \
+    file fplmn value 23415 >/dev/null
+e2e_job id rj-policy-cn type config iccid $E2E_ICCID_CN msisdn $E2E_MSISDN_CN \
+    file fplmn value 23415 >/dev/null
+e2e_job id ok-gb type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
+    file fplmn value 23415 >/dev/null
+for j in rj-de rj-badnum rj-nonum rj-card-fr rj-global rj-keyset-es rj-policy-cn; do
+    st=$(e2e_wait $j 10)
+    ok "$j: rejected (got '$st')" test "$st" = rejected
+done
+st=$(e2e_wait ok-gb 20)
+ok "ok-gb: confirmed (got '$st')" test "$st" = confirmed
+R="--redis 127.0.0.1:$REDIS_PORT"
+$OTACTL report $R --since all --format csv | tr -d '\r' >"$TMP/live.csv"
+# country, jobs, confirmed, rejected
+cat >"$TMP/live.want" <<'X'
+CN 1 0 1
+DE 1 0 1
+ES 1 0 1
+FR 1 0 1
+GB 1 1 0
+unknown 3 0 3
+all 8 1 7
+X
+ok "report: each rejected job under its msisdn's country, unknown only without one" \
+    diff -u "$TMP/live.want" <(awk -F, 'NR > 1 {print $1, $2, $5, $7}' "$TMP/live.csv")
+ok "... the unknown ones are the msisdn missing, invalid and without a country" \
+    test "$(for j in rj-badnum rj-nonum rj-global; do RCLI HGET ota:job:$j route_country; done | paste -sd,)" = ",,"
+event_country() { # JOB STATE: the country field of the job's event in that state
+    RCLI XRANGE ota:events - + | awk -v id="$1" -v st="$2" '
+        { f[n++] = $0 }
+        END {
+            for (i = 0; i < n; i++) if (f[i] == "job" && f[i + 1] == id) {
+                s = ""; c = ""
+                for (j = i; j < n && j < i + 20; j += 2) {
+                    if (f[j] == "state") s = f[j + 1]
+                    if (f[j] == "country") c = f[j + 1]
+                }
+                if (s == st) print c
+            }
+        }'
+}
+ok "... rejected by the validator: its event names DE" test "$(event_country rj-de rejected)" = DE
+ok "... rejected by the intake (card unknown): FR" test "$(event_country rj-card-fr rejected)" = FR
+ok "... rejected by the daemon before routing (keyset): ES" test "$(event_country rj-keyset-es rejected)" = ES
+ok "... a valid job's received event names its country already" \
+    test "$(event_country ok-gb received)" = GB
+# /metrics: a job the daemon rejects is counted once, under its country.
+curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics" | grep '^otagw_jobs_total{.*state="rejected"' |
+    sed 's/.*country="\([^"]*\)".*} /\1 /' | sort >"$TMP/rej.metrics"
+printf 'CN 1\nES 1\n' >"$TMP/rej.want"
+ok "metrics: the daemon's rejections once each, under CN and ES" diff -u "$TMP/rej.want" "$TMP/rej.metrics"
 done_testing

@@ -38,6 +38,8 @@ static void usage(FILE *f)
           "  --receipt text|tlv|both  receipt form (default both)\n"
           "  --receipt-delay-ms N     (default 50)\n"
           "  --receipt-early          receipt sent before the submit_sm_resp\n"
+          "  --deliver-on any|same|other  session of the account that gets a submit's\n"
+          "                           receipt and its card's MOs (default any: round robin)\n"
           "  --outcome DELIVRD=90,UNDELIV=5,EXPIRED=3,REJECTD=2   (default DELIVRD=100)\n"
           "  --por-delay-ms N         card answer delay (default 20)\n"
           "  --redeliver-ms N         deliver_sm answered with a temporary error (or\n"
@@ -276,6 +278,15 @@ int main(int argc, char **argv)
                 o.receipt = SIM_RCPT_TLV;
             else if (strcmp(v, "both") == 0)
                 o.receipt = SIM_RCPT_BOTH;
+            else
+                bad = 1;
+        } else if (OPT("--deliver-on")) {
+            if (strcmp(v, "any") == 0)
+                o.deliver_on = SIM_DELIVER_ANY;
+            else if (strcmp(v, "same") == 0)
+                o.deliver_on = SIM_DELIVER_SAME;
+            else if (strcmp(v, "other") == 0)
+                o.deliver_on = SIM_DELIVER_OTHER;
             else
                 bad = 1;
         } else if (OPT("--receipt-delay-ms")) {

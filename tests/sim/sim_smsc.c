@@ -87,6 +87,7 @@ struct event {
     uint64_t due;
     int kind;
     int account;
+    unsigned from; /* id of the link the submit came on (--deliver-on) */
     struct smppf_sm sm;
 };
 
@@ -133,6 +134,7 @@ struct sim_smsc {
     uint64_t msgid;
     uint64_t rng;
     uint64_t pdus_sent, malformed_sent, binds, binds_refused, window_violations;
+    uint64_t deliver_fallback; /* --deliver-on same|other found no such link */
     uint8_t concat_ref;
     /* event heap and pool */
     struct event **heap;
@@ -431,21 +433,46 @@ static int can_receive(const struct conn *c)
     return !c->dead && !c->closing && (c->bt == BT_RX || c->bt == BT_TRX);
 }
 
-/* A receiver-capable link of the account, round robin: a receipt or MO
- * may come on another bind than the submit's (what carriers do). */
-static struct conn *pick_rx(struct sim_smsc *s, int account)
+/* A receiver-capable link of the account, round robin, the one with id
+ * `skip` left out (0: none). */
+static struct conn *rr_rx(struct sim_smsc *s, int account, unsigned skip)
 {
     unsigned n = 0;
     for (struct conn *c = s->conns; c; c = c->next)
-        if (c->account == account && can_receive(c))
+        if (c->account == account && can_receive(c) && c->id != skip)
             n++;
     if (!n)
         return NULL;
     unsigned k = s->acct[account].rr++ % n;
     for (struct conn *c = s->conns; c; c = c->next)
-        if (c->account == account && can_receive(c) && k-- == 0)
+        if (c->account == account && can_receive(c) && c->id != skip && k-- == 0)
             return c;
     return NULL;
+}
+
+/* The link a receipt or MO goes out on (--deliver-on): any receiver of the
+ * account, round robin (the default: a receipt may come on another bind
+ * than the submit's, as carriers do); the submit's own link; or a link
+ * other than the submit's. When same or other finds none (the submit's
+ * link is gone or cannot receive, or it is the only receiver), any
+ * receiver takes it and smsc.deliver_fallback counts it. */
+static struct conn *pick_rx(struct sim_smsc *s, const struct event *e)
+{
+    if (s->o.deliver_on == SIM_DELIVER_SAME) {
+        for (struct conn *c = s->conns; c; c = c->next)
+            if (c->id == e->from && c->account == e->account && can_receive(c))
+                return c;
+    } else if (s->o.deliver_on == SIM_DELIVER_OTHER) {
+        struct conn *c = rr_rx(s, e->account, e->from);
+        if (c)
+            return c;
+    } else {
+        return rr_rx(s, e->account, 0);
+    }
+    struct conn *c = rr_rx(s, e->account, 0);
+    if (c)
+        s->deliver_fallback++;
+    return c;
 }
 
 static void on_bind(struct conn *c, struct smppf_pdu *p)
@@ -531,8 +558,8 @@ static void date10(char *out, size_t n)
 }
 
 /* SMPP 3.4 Appendix B text and/or the §5.3.2 TLVs. */
-static void schedule_receipt(struct sim_smsc *s, int account, const struct smppf_sm *sub,
-                             uint64_t id, int outcome, int early)
+static void schedule_receipt(struct sim_smsc *s, int account, unsigned from,
+                             const struct smppf_sm *sub, uint64_t id, int outcome, int early)
 {
     if (!(sub->registered_delivery & 0x03))
         return;
@@ -545,6 +572,7 @@ static void schedule_receipt(struct sim_smsc *s, int account, const struct smppf
     memset(&e->sm.tlv, 0, sizeof e->sm.tlv);
     e->kind = EV_RECEIPT;
     e->account = account;
+    e->from = from;
     e->due = now_ms(s) + (early ? 0 : s->o.receipt_delay_ms);
     struct smppf_sm *m = &e->sm;
     m->source_addr_ton = sub->dest_addr_ton;
@@ -585,7 +613,7 @@ static void schedule_receipt(struct sim_smsc *s, int account, const struct smppf
 /* MO SMs for the PoR (TS 31.115 §4.3): UDHI, PID 7F, DCS F6, from the
  * card's MSISDN to the submit's source; concatenated when over 140
  * octets, IE 71 in the first segment. */
-static void schedule_por(struct sim_smsc *s, int account, const struct smppf_sm *sub,
+static void schedule_por(struct sim_smsc *s, int account, unsigned from, const struct smppf_sm *sub,
                          const struct sim_card *card, const struct sim_result *r)
 {
     const uint8_t *body = r->por + 3; /* after 02 71 00 */
@@ -602,6 +630,7 @@ static void schedule_por(struct sim_smsc *s, int account, const struct smppf_sm 
         memset(&e->sm, 0, sizeof e->sm);
         e->kind = EV_MO;
         e->account = account;
+        e->from = from;
         e->due = now_ms(s) + s->o.por_delay_ms + i;
         struct smppf_sm *m = &e->sm;
         m->source_addr_ton = 1;
@@ -648,8 +677,8 @@ static void schedule_por(struct sim_smsc *s, int account, const struct smppf_sm 
  * an HTTPS/SMS exchange of their own; the simulator sends one plain MO SM
  * from the card's MSISDN, documented in docs/simulator.md:
  * "otasim-notify iccid=... event=enable|disable profile=AID|none". */
-static void schedule_notify(struct sim_smsc *s, int account, const struct smppf_sm *sub,
-                            const struct sim_card *card, int event)
+static void schedule_notify(struct sim_smsc *s, int account, unsigned from,
+                            const struct smppf_sm *sub, const struct sim_card *card, int event)
 {
     struct event *e = ev_get(s);
     if (!e)
@@ -657,6 +686,7 @@ static void schedule_notify(struct sim_smsc *s, int account, const struct smppf_
     memset(&e->sm, 0, sizeof e->sm);
     e->kind = EV_MO;
     e->account = account;
+    e->from = from;
     e->due = now_ms(s) + 3 * s->o.por_delay_ms + 10;
     struct smppf_sm *m = &e->sm;
     m->source_addr_ton = 1;
@@ -736,7 +766,7 @@ static void on_heap_timer(struct ev_loop *loop, ev_timer *t, int revents)
     unsigned budget = 20000; /* per loop iteration, to keep reading */
     while (s->nheap && s->heap[0]->due <= n && budget--) {
         struct event *e = heap_pop(s);
-        struct conn *c = pick_rx(s, e->account);
+        struct conn *c = pick_rx(s, e);
         if (!c) {
             /* No receiver bound: keep it a little, as an SMSC queues. */
             if (n - e->due < 60000) {
@@ -779,7 +809,7 @@ static void journal(struct sim_smsc *s, const struct sim_card *card, const struc
 }
 
 /* The SM reached the handset: the card gets its TP-UD. */
-static void to_card(struct sim_smsc *s, int account, const struct smppf_sm *m,
+static void to_card(struct sim_smsc *s, int account, unsigned from, const struct smppf_sm *m,
                     struct sim_card *card)
 {
     static struct sim_result r; /* big; one at a time on this loop */
@@ -790,9 +820,9 @@ static void to_card(struct sim_smsc *s, int account, const struct smppf_sm *m,
         return;
     journal(s, card, &r);
     if (r.send_por)
-        schedule_por(s, account, m, card, &r);
+        schedule_por(s, account, from, m, card, &r);
     if (r.profile_event)
-        schedule_notify(s, account, m, card, r.profile_event);
+        schedule_notify(s, account, from, m, card, r.profile_event);
 }
 
 static void hold_or_send(struct conn *c, uint32_t status, uint32_t seq, const char *msgid)
@@ -914,12 +944,12 @@ static void on_submit(struct conn *c, struct smppf_pdu *p)
     if (!card)
         a->unknown_dst++;
     if (s->o.receipt_early)
-        schedule_receipt(s, c->account, m, id, outcome, 1);
+        schedule_receipt(s, c->account, c->id, m, id, outcome, 1);
     hold_or_send(c, st, seq, mid);
     if (!s->o.receipt_early)
-        schedule_receipt(s, c->account, m, id, outcome, 0);
+        schedule_receipt(s, c->account, c->id, m, id, outcome, 0);
     if (card && outcome == SIM_DELIVRD)
-        to_card(s, c->account, m, card);
+        to_card(s, c->account, c->id, m, card);
 }
 
 /* ---- connections: input ---- */
@@ -1188,10 +1218,10 @@ static void dump_smsc(struct sim_smsc *s, FILE *f)
 {
     fprintf(f,
             "smsc.pdus_sent %llu\nsmsc.malformed_sent %llu\nsmsc.binds %llu\n"
-            "smsc.binds_refused %llu\nsmsc.window_violations %llu\n",
+            "smsc.binds_refused %llu\nsmsc.window_violations %llu\nsmsc.deliver_fallback %llu\n",
             (unsigned long long)s->pdus_sent, (unsigned long long)s->malformed_sent,
             (unsigned long long)s->binds, (unsigned long long)s->binds_refused,
-            (unsigned long long)s->window_violations);
+            (unsigned long long)s->window_violations, (unsigned long long)s->deliver_fallback);
     for (unsigned i = 0; i < s->o.naccounts; i++) {
         const struct acct_state *a = &s->acct[i];
         const char *n = s->o.accounts[i].name;

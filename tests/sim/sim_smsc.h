@@ -16,6 +16,11 @@
 enum sim_msgid { SIM_MSGID_HEX, SIM_MSGID_DEC };
 enum sim_receipt { SIM_RCPT_TEXT = 1, SIM_RCPT_TLV = 2, SIM_RCPT_BOTH = 3 };
 enum sim_outcome { SIM_DELIVRD, SIM_UNDELIV, SIM_EXPIRED, SIM_REJECTD, SIM_NOUTCOMES };
+/* Which bound session of the account gets a submit's receipt and its card's
+ * MOs (PoR, notification): any receiver (round robin), the submit's own
+ * session, or another one (what an SMSC does to a fleet of ESMEs sharing
+ * one account: the deliver_sm goes wherever a receiver is bound). */
+enum sim_deliver { SIM_DELIVER_ANY, SIM_DELIVER_SAME, SIM_DELIVER_OTHER };
 
 struct sim_account {
     char name[32];
@@ -40,6 +45,7 @@ struct sim_opts {
     unsigned receipt_delay_ms, por_delay_ms;
     unsigned redeliver_ms; /* a deliver_sm refused with a temporary error comes again after this */
     int receipt_early;     /* receipt before the submit_sm_resp */
+    enum sim_deliver deliver_on;
     unsigned outcome[SIM_NOUTCOMES];
     unsigned window; /* 0: none */
     unsigned tps;    /* per account; 0: none */

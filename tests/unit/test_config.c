@@ -79,6 +79,9 @@ static void test_config_defaults(void **state)
     assert_string_equal(c->stream_jobs, "ota:jobs");
     assert_string_equal(c->stream_events, "ota:events");
     assert_string_equal(c->group, "otagw");
+    assert_int_equal(c->lease_ms, 30000);
+    assert_int_equal(c->claim_idle_ms, 35000);
+    assert_int_equal(c->scan_ms, 1000);
     assert_int_equal(c->ncarriers, 1);
     const struct gw_carrier *a = &c->carriers[0];
     assert_string_equal(a->name, "a");
@@ -123,6 +126,8 @@ static void test_config_values(void **state)
                        "[redis]\n"
                        "password = p;#x\n"
                        "port = 6380\n"
+                       "lease = 2m\n"
+                       "scan_interval = 250ms\n"
                        "[carrier a]\n"
                        "host = h\n"
                        "system_id = s\n"
@@ -162,6 +167,9 @@ static void test_config_values(void **state)
     assert_string_equal(c->default_card_class, "sim");
     assert_string_equal(c->redis_password, "p;#x"); /* no inline comments */
     assert_int_equal(c->redis_port, 6380);
+    assert_int_equal(c->lease_ms, 120000);
+    assert_int_equal(c->claim_idle_ms, 125000); /* left out: follows the lease */
+    assert_int_equal(c->scan_ms, 250);
     const struct gw_carrier *a = gw_config_carrier(c, "a");
     assert_non_null(a);
     assert_int_equal(a->bind_mode, GW_BIND_TX_RX);
@@ -226,7 +234,8 @@ static const struct {
     {MINIMAL "enquire_link = 1\n", "t.conf:6: 'enquire_link' = 1 is out of range 5s..3600s"},
     {MINIMAL "enquire_link = 1500ms\n", "t.conf:6: 'enquire_link' is counted in whole seconds"},
     {MINIMAL "response_timeout = 10 s\n", "t.conf:6: 'response_timeout' must be a duration"},
-    {MINIMAL "response_timeout = 50ms\n", "t.conf:6: 'response_timeout' = 50ms is out of range"},
+    {MINIMAL "response_timeout = 50ms\n",
+     "t.conf:6: 'response_timeout' = 50ms is out of range 100ms..300s"},
     {MINIMAL "password = 123456789\n", "t.conf:6: value of 'password' longer than 8"},
     {"[carrier a]\nsystem_id = 0123456789abcdef\n",
      "t.conf:2: value of 'system_id' longer than 15"},
@@ -240,6 +249,16 @@ static const struct {
     {"[gateway]\ndefault_card_class = usim\n", "t.conf:2: 'default_card_class' must be one of"},
     {"[gateway]\nmax_attempts = 0\n", "t.conf:2: 'max_attempts' = 0 is out of range 1..20"},
     {"[redis]\ndb = 256\n", "t.conf:2: 'db' = 256 is out of range 0..255"},
+    {"[redis]\nlease = 2s\n", "t.conf:2: 'lease' = 2s is out of range 3s..3600s"},
+    {"[redis]\nlease = 2h\n", "t.conf:2: 'lease' = 2h is out of range 3s..3600s"},
+    {"[redis]\nclaim_idle = 1s\n", "t.conf:2: 'claim_idle' = 1s is out of range 3s..7200s"},
+    {"[redis]\nscan_interval = 50ms\n",
+     "t.conf:2: 'scan_interval' = 50ms is out of range 100ms..60s"},
+    {"[redis]\nscan_interval = soon\n", "t.conf:2: 'scan_interval' must be a duration"},
+    {MINIMAL "[redis]\nlease = 60s\nclaim_idle = 40s\n",
+     "t.conf:8: 'claim_idle' = 40s is below 'lease' = 60s: a pending job is taken over only once "
+     "its lease has run out, so claim_idle must be at least the lease"},
+    {MINIMAL "[redis]\nclaim_idle = 20s\n", "t.conf:7: 'claim_idle' = 20s is below 'lease' = 30s"},
     {MINIMAL "[route]\ndefault = a\nBR = a, nope\n",
      "t.conf:8: route BR names unknown carrier 'nope'"},
     {MINIMAL "[route]\nZZ = a\n", "t.conf:7: 'ZZ' is not an ISO 3166-1 alpha-2"},

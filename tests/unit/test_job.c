@@ -301,6 +301,36 @@ static void test_salvage(void **state)
     assert_string_equal(tag, "");
 }
 
+/* The msisdn of a rejected entry, for its country: only when valid alone. */
+static void test_salvage_msisdn(void **state)
+{
+    (void)state;
+    char m[16];
+    struct jobq_kv kv[4];
+    const char *a[] = {"iccid=12", "msisdn=+4915112345678", "type=x"};
+    jobq_job_salvage_msisdn(kv, kvs(kv, a, 3), m);
+    assert_string_equal(m, "4915112345678"); /* the '+' dropped */
+    const char *b[] = {"msisdn=447700900001"};
+    jobq_job_salvage_msisdn(kv, kvs(kv, b, 1), m);
+    assert_string_equal(m, "447700900001");
+    static const char *const bad[] = {
+        "msisdn=12ab5678",         /* not digits */
+        "msisdn=0447700900001",    /* leading 0: no country code starts with 0 */
+        "msisdn=1234",             /* under 5 digits */
+        "msisdn=1234567890123456", /* over 15 (E.164 §6) */
+        "msisdn=+",
+        "msisdn=",
+        "misdn=447700900001", /* no msisdn field */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        jobq_job_salvage_msisdn(kv, kvs(kv, &bad[i], 1), m);
+        assert_string_equal(m, "");
+    }
+    const char *two[] = {"msisdn=447700900001", "msisdn=4915112345678"};
+    jobq_job_salvage_msisdn(kv, kvs(kv, two, 2), m);
+    assert_string_equal(m, ""); /* given twice: neither is trusted */
+}
+
 static void test_receipt_classify(void **state)
 {
     (void)state;
@@ -354,7 +384,7 @@ int main(void)
         cmocka_unit_test(test_valid_jobs),       cmocka_unit_test(test_ota_fields),
         cmocka_unit_test(test_rejections),       cmocka_unit_test(test_binary_and_bounds),
         cmocka_unit_test(test_receipt_classify), cmocka_unit_test(test_por_classify),
-        cmocka_unit_test(test_salvage),
+        cmocka_unit_test(test_salvage),          cmocka_unit_test(test_salvage_msisdn),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }
