@@ -4,7 +4,9 @@
  * <prefix>porix:<msisdn>:<tar> (see porlookup.h for why it exists and what
  * it holds). The note is one EVAL so that the hash and its TTL change
  * together and the TTL only ever grows (an older job's shorter deadline must
- * not cut a newer job's entry short). */
+ * not cut a newer job's entry short). The find is one EVAL too: the index,
+ * then for each candidate jobq's por map and the job's record, so that a
+ * PoR costs one round trip whether or not its response is decoded. */
 #include "queue/porlookup.h"
 
 #include <ctype.h>
@@ -27,6 +29,37 @@ static const char note_lua[] =
     "if t < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
     "return 1\n";
 
+/* KEYS[1] the index; ARGV[1] "<prefix>por:<msisdn>:<tar>:" (jobq's por map,
+ * queue/script.c porkeys), ARGV[2] "<prefix>job:", ARGV[3] one counter
+ * ('' = every keyset of the index), ARGV[4..] the record's fields. One
+ * entry per candidate: {keyset, cntr} or, when the counter maps to a job,
+ * {keyset, cntr, id, attempt, {values of the fields}}. Read only. The keys
+ * it builds are next to KEYS[1] (one Redis or Sentinel, as jobq's library:
+ * docs/queue.md). */
+static const char find_lua[] =
+    "local f = {}\n"
+    "for i = 4, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "local h\n"
+    "if ARGV[3] ~= '' then h = {'', ARGV[3]} else h = redis.call('HGETALL', KEYS[1]) end\n"
+    "local out = {}\n"
+    "for i = 1, #h - 1, 2 do\n"
+    "  local m = redis.call('GET', ARGV[1] .. h[i + 1])\n"
+    "  local id, att\n"
+    "  if m then id, att = string.match(m, '^(.-)\\t(.-)$') end\n"
+    "  if id then\n"
+    "    out[#out + 1] = {h[i], h[i + 1], id, att, redis.call('HMGET', ARGV[2] .. id, unpack(f))}\n"
+    "  else\n"
+    "    out[#out + 1] = {h[i], h[i + 1]}\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS] = {
+    "type", "iccid", "msisdn", "method", "slot",     "imsi",   "aid",   "action", "applet",
+    "file", "value", "tar",    "apdus",  "readback", "format", "class", "keyset",
+};
+enum { F_TYPE = 0, F_TAR = 11, F_CLASS = 15 };
+
 struct jobq_porlookup {
     struct ev_loop *loop;
     redisAsyncContext *ac;
@@ -40,6 +73,7 @@ struct jobq_porlookup {
     int has_user, has_password;
     unsigned db;
     char prefix[64];
+    char default_class[8];
 };
 
 struct find {
@@ -158,6 +192,8 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
     }
     pl->db = s.db;
     snprintf(pl->prefix, sizeof pl->prefix, "%s", s.prefix);
+    snprintf(pl->default_class, sizeof pl->default_class, "%s",
+             s.default_class ? s.default_class : "uicc");
     ev_timer_init(&pl->retry, on_retry, 0, 0);
     pl->retry.data = pl;
     pl_connect(pl);
@@ -185,9 +221,10 @@ int jobq_porlookup_is_up(const struct jobq_porlookup *pl)
 }
 
 /* "<prefix>porix:<msisdn>:<tar>" with the '+' dropped and the TAR in lower
- * case (as jobq writes its por map); -EINVAL on anything else. */
+ * case (as jobq writes its por map); -EINVAL on anything else. With map
+ * non-NULL, also jobq's "<prefix>por:<msisdn>:<tar>:" there. */
 static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
-                  size_t cap)
+                  size_t cap, char *map, size_t mapcap)
 {
     if (!msisdn || !tar)
         return -EINVAL;
@@ -207,7 +244,14 @@ static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const cha
     }
     t[6] = '\0';
     int w = snprintf(out, cap, "%sporix:%s:%s", pl->prefix, msisdn, t);
-    return w > 0 && (size_t)w < cap ? 0 : -EINVAL;
+    if (w <= 0 || (size_t)w >= cap)
+        return -EINVAL;
+    if (map) {
+        w = snprintf(map, mapcap, "%spor:%s:%s:", pl->prefix, msisdn, t);
+        if (w <= 0 || (size_t)w >= mapcap)
+            return -EINVAL;
+    }
+    return 0;
 }
 
 static void on_note(redisAsyncContext *ac, void *reply, void *priv)
@@ -219,7 +263,7 @@ int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const cha
                         const char *keyset, uint64_t cntr, uint64_t ttl_ms)
 {
     char key[128], c[24], ttl[24];
-    if (!pl || !keyset || !*keyset || key_of(pl, msisdn, tar, key, sizeof key) != 0)
+    if (!pl || !keyset || !*keyset || key_of(pl, msisdn, tar, key, sizeof key, NULL, 0) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
@@ -231,10 +275,71 @@ int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const cha
     return 0;
 }
 
+int jobq_porlookup_job_from(const char *const *vals, const size_t *len, const char *default_class,
+                            struct jobq_job *out, char *reason, size_t rlen)
+{
+    struct jobq_kv kv[JOBQ_PORLOOKUP_NFIELDS];
+    size_t n = 0;
+    int apdu = vals[F_TYPE] && len[F_TYPE] == 4 && memcmp(vals[F_TYPE], "apdu", 4) == 0;
+    for (size_t i = 0; i < JOBQ_PORLOOKUP_NFIELDS; i++) {
+        if (!vals[i] || i == F_CLASS || (i == F_TAR && !apdu))
+            continue;
+        const char *k = jobq_porlookup_fields[i];
+        kv[n++] = (struct jobq_kv){k, strlen(k), vals[i], len[i]};
+    }
+    if (jobq_job_parse(kv, n, out, reason, rlen) != JOBQ_OK)
+        return -EINVAL;
+    const char *cls = default_class && *default_class ? default_class : "uicc";
+    size_t cl = strlen(cls);
+    if (vals[F_CLASS] && len[F_CLASS] > 0 && len[F_CLASS] < sizeof out->card_class)
+        cls = vals[F_CLASS], cl = len[F_CLASS];
+    if (cl >= sizeof out->card_class)
+        cl = sizeof out->card_class - 1;
+    memcpy(out->card_class, cls, cl);
+    out->card_class[cl] = '\0';
+    return 0;
+}
+
+/* One entry of the find's reply, before its job is built. */
+struct raw {
+    const redisReply *e;
+    uint64_t cntr;
+};
+
 static int by_cntr_desc(const void *a, const void *b)
 {
-    const struct jobq_por_candidate *x = a, *y = b;
+    const struct raw *x = a, *y = b;
     return x->cntr < y->cntr ? 1 : x->cntr > y->cntr ? -1 : 0;
+}
+
+static int is_str(const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_STRING;
+}
+
+/* The job of one entry {keyset, cntr, id, attempt, {values}}, or -1. */
+static int entry_job(const struct find *f, const redisReply *e, uint64_t cntr, struct jobq_job *j)
+{
+    if (e->elements < 5 || !is_str(e->element[2]) || !is_str(e->element[3]) ||
+        e->element[4]->type != REDIS_REPLY_ARRAY ||
+        e->element[4]->elements != JOBQ_PORLOOKUP_NFIELDS || e->element[2]->len == 0 ||
+        e->element[2]->len > JOBQ_ID_MAX)
+        return -1;
+    const char *vals[JOBQ_PORLOOKUP_NFIELDS];
+    size_t len[JOBQ_PORLOOKUP_NFIELDS];
+    for (size_t i = 0; i < JOBQ_PORLOOKUP_NFIELDS; i++) {
+        const redisReply *v = e->element[4]->element[i];
+        vals[i] = is_str(v) ? v->str : NULL;
+        len[i] = is_str(v) ? v->len : 0;
+    }
+    char reason[160];
+    if (jobq_porlookup_job_from(vals, len, f->pl->default_class, j, reason, sizeof reason) != 0)
+        return -1;
+    memcpy(j->key, e->element[2]->str, e->element[2]->len);
+    j->key[e->element[2]->len] = '\0';
+    j->attempt = (unsigned)strtoul(e->element[3]->str, NULL, 10);
+    j->counter = cntr;
+    return 0;
 }
 
 static void on_find(redisAsyncContext *ac, void *reply, void *priv)
@@ -243,33 +348,62 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
     redisReply *r = reply;
     (void)ac;
     struct jobq_por_candidate c[JOBQ_POR_CANDIDATES];
-    unsigned n = 0;
+    struct raw raw[JOBQ_POR_CANDIDATES];
+    struct jobq_job *jobs = NULL;
+    unsigned n = 0, nraw = 0, njobs = 0;
     int err = 0;
     if (!r)
         err = -ENOTCONN;
     else if (r->type != REDIS_REPLY_ARRAY)
         err = -EPROTO;
     else
-        for (size_t i = 0; i + 1 < r->elements && n < JOBQ_POR_CANDIDATES; i += 2) {
-            redisReply *k = r->element[i], *v = r->element[i + 1];
-            if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-                k->len >= JOBQ_NAME_MAX)
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *e = r->element[i];
+            if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || !is_str(e->element[0]) ||
+                !is_str(e->element[1]) || e->element[0]->len >= JOBQ_NAME_MAX)
                 continue;
-            memcpy(c[n].keyset, k->str, k->len);
-            c[n].keyset[k->len] = '\0';
-            c[n].cntr = strtoull(v->str, NULL, 10);
-            n++;
+            struct raw x = {e, strtoull(e->element[1]->str, NULL, 10)};
+            /* Keep the JOBQ_POR_CANDIDATES highest counters. */
+            if (nraw < JOBQ_POR_CANDIDATES) {
+                raw[nraw++] = x;
+            } else {
+                unsigned low = 0;
+                for (unsigned k = 1; k < nraw; k++)
+                    if (raw[k].cntr < raw[low].cntr)
+                        low = k;
+                if (x.cntr > raw[low].cntr)
+                    raw[low] = x;
+            }
+            njobs += e->elements >= 5;
         }
-    qsort(c, n, sizeof c[0], by_cntr_desc);
+    qsort(raw, nraw, sizeof raw[0], by_cntr_desc);
+    if (njobs)
+        jobs = malloc((njobs < nraw ? njobs : nraw) * sizeof *jobs);
+    unsigned used = 0;
+    for (unsigned i = 0; i < nraw; i++) {
+        const redisReply *e = raw[i].e;
+        memcpy(c[n].keyset, e->element[0]->str, e->element[0]->len);
+        c[n].keyset[e->element[0]->len] = '\0';
+        c[n].cntr = raw[i].cntr;
+        c[n].job = NULL;
+        if (jobs && e->elements >= 5 && used < njobs &&
+            entry_job(f, e, raw[i].cntr, &jobs[used]) == 0) {
+            c[n].job = &jobs[used++];
+            if (!c[n].keyset[0]) /* find_job: the job's keyset */
+                snprintf(c[n].keyset, sizeof c[n].keyset, "%s", c[n].job->keyset);
+        }
+        n++;
+    }
     f->fn(f->cbud, err, c, n);
+    free(jobs);
     free(f);
 }
 
-int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
-                        jobq_porlookup_fn *fn, void *cbud)
+static int find(struct jobq_porlookup *pl, const char *msisdn, const char *tar, const char *cntr,
+                jobq_porlookup_fn *fn, void *cbud)
 {
-    char key[128];
-    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key) != 0)
+    char key[128], map[128], job[80];
+    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key, map, sizeof map) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
@@ -277,10 +411,28 @@ int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const cha
     if (!f)
         return -ENOMEM;
     f->pl = pl, f->fn = fn, f->cbud = cbud;
-    const char *a[] = {"HGETALL", key};
-    if (redisAsyncCommandArgv(pl->ac, on_find, f, 2, a, NULL) != REDIS_OK) {
+    snprintf(job, sizeof job, "%sjob:", pl->prefix);
+    const char *a[7 + JOBQ_PORLOOKUP_NFIELDS] = {"EVAL", find_lua, "1", key, map, job, cntr};
+    for (size_t i = 0; i < JOBQ_PORLOOKUP_NFIELDS; i++)
+        a[7 + i] = jobq_porlookup_fields[i];
+    if (redisAsyncCommandArgv(pl->ac, on_find, f, 7 + JOBQ_PORLOOKUP_NFIELDS, a, NULL) !=
+        REDIS_OK) {
         free(f);
         return -ENOTCONN;
     }
     return 0;
+}
+
+int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
+                        jobq_porlookup_fn *fn, void *cbud)
+{
+    return find(pl, msisdn, tar, "", fn, cbud);
+}
+
+int jobq_porlookup_find_job(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
+                            uint64_t cntr, jobq_porlookup_fn *fn, void *cbud)
+{
+    char c[24];
+    snprintf(c, sizeof c, "%llu", (unsigned long long)cntr);
+    return find(pl, msisdn, tar, c, fn, cbud);
 }
