@@ -29,16 +29,62 @@ static const char note_lua[] =
     "if t < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
     "return 1\n";
 
+const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS] = {
+    "type", "iccid", "msisdn", "method", "slot",     "imsi",   "aid",   "action", "applet",
+    "file", "value", "tar",    "apdus",  "readback", "format", "class", "keyset",
+};
+enum {
+    F_TYPE,
+    F_ICCID,
+    F_MSISDN,
+    F_METHOD,
+    F_SLOT,
+    F_IMSI,
+    F_AID,
+    F_ACTION,
+    F_APPLET,
+    F_FILE,
+    F_VALUE,
+    F_TAR,
+    F_APDUS,
+    F_READBACK,
+    F_FORMAT,
+    F_CLASS,
+    F_KEYSET
+};
+
+/* The record fields read per job type: type first, then what the
+ * validator takes for that type (queue/job.c), class and keyset. Fewer
+ * fields than all seventeen for every job: each field HMGET looks for is
+ * a walk of the record's listpack, and each one crosses into Lua and back
+ * (docs/daemon.md has the figures). */
+static const unsigned char by_config[] = {F_TYPE,     F_ICCID,  F_MSISDN, F_FILE,  F_VALUE,
+                                          F_READBACK, F_FORMAT, F_CLASS,  F_KEYSET};
+static const unsigned char by_switch[] = {F_TYPE,   F_ICCID, F_MSISDN, F_METHOD, F_SLOT,
+                                          F_IMSI,   F_AID,   F_ACTION, F_APPLET, F_READBACK,
+                                          F_FORMAT, F_CLASS, F_KEYSET};
+static const unsigned char by_apdu[] = {F_TYPE,  F_ICCID, F_MSISDN, F_TAR,
+                                        F_APDUS, F_CLASS, F_KEYSET};
+static const struct {
+    const char *type;
+    const unsigned char *f;
+    size_t n;
+} by_type[] = {
+    {"config", by_config, sizeof by_config},
+    {"switch", by_switch, sizeof by_switch},
+    {"apdu", by_apdu, sizeof by_apdu},
+};
+
 /* KEYS[1] the index; ARGV[1] "<prefix>por:<msisdn>:<tar>:" (jobq's por map,
  * queue/script.c porkeys), ARGV[2] "<prefix>job:", ARGV[3] one counter
- * ('' = every keyset of the index), ARGV[4..] the record's fields. One
- * entry per candidate: {keyset, cntr} or, when the counter maps to a job,
- * {keyset, cntr, id, attempt, {values of the fields}}. Read only. The keys
- * it builds are next to KEYS[1] (one Redis or Sentinel, as jobq's library:
- * docs/queue.md). */
-static const char find_lua[] =
-    "local f = {}\n"
-    "for i = 4, #ARGV do f[#f + 1] = ARGV[i] end\n"
+ * ('' = every keyset of the index). One entry per candidate: {keyset,
+ * cntr}; {keyset, cntr, id, attempt} when the counter maps to a job whose
+ * record is gone (or of no known type); {keyset, cntr, id, attempt,
+ * {values}} with the values of the fields of its type (by_type, in order).
+ * Read only. The keys it builds are next to KEYS[1] (one Redis or
+ * Sentinel, as jobq's library: docs/queue.md). The text is find_text's:
+ * the table F of by_type, then this. */
+static const char find_body[] =
     "local h\n"
     "if ARGV[3] ~= '' then h = {'', ARGV[3]} else h = redis.call('HGETALL', KEYS[1]) end\n"
     "local out = {}\n"
@@ -47,18 +93,37 @@ static const char find_lua[] =
     "  local id, att\n"
     "  if m then id, att = string.match(m, '^(.-)\\t(.-)$') end\n"
     "  if id then\n"
-    "    out[#out + 1] = {h[i], h[i + 1], id, att, redis.call('HMGET', ARGV[2] .. id, unpack(f))}\n"
+    "    local k = ARGV[2] .. id\n"
+    "    local f = F[redis.call('HGET', k, 'type') or '']\n"
+    "    if f then out[#out + 1] = {h[i], h[i + 1], id, att, redis.call('HMGET', k, unpack(f))}\n"
+    "    else out[#out + 1] = {h[i], h[i + 1], id, att} end\n"
     "  else\n"
     "    out[#out + 1] = {h[i], h[i + 1]}\n"
     "  end\n"
     "end\n"
     "return out\n";
 
-const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS] = {
-    "type", "iccid", "msisdn", "method", "slot",     "imsi",   "aid",   "action", "applet",
-    "file", "value", "tar",    "apdus",  "readback", "format", "class", "keyset",
-};
-enum { F_TYPE = 0, F_TAR = 11, F_CLASS = 15 };
+/* "local F = {config = {'type', ...}, ...}\n" then find_body, into out;
+ * -1 when it does not fit. */
+static int find_text(char *out, size_t cap)
+{
+    size_t o = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__);                            \
+        o += w_ > 0 ? (size_t)w_ : 0;                                                              \
+    } while (0)
+    PUT("local F = {");
+    for (size_t t = 0; t < sizeof by_type / sizeof by_type[0]; t++) {
+        PUT("%s%s = {", t ? ", " : "", by_type[t].type);
+        for (size_t i = 0; i < by_type[t].n; i++)
+            PUT("%s'%s'", i ? ", " : "", jobq_porlookup_fields[by_type[t].f[i]]);
+        PUT("}");
+    }
+    PUT("}\n%s", find_body);
+#undef PUT
+    return o < cap ? 0 : -1;
+}
 
 struct jobq_porlookup {
     struct ev_loop *loop;
@@ -74,6 +139,7 @@ struct jobq_porlookup {
     unsigned db;
     char prefix[64];
     char default_class[8];
+    char find_lua[1024];
 };
 
 struct find {
@@ -194,6 +260,10 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
     snprintf(pl->prefix, sizeof pl->prefix, "%s", s.prefix);
     snprintf(pl->default_class, sizeof pl->default_class, "%s",
              s.default_class ? s.default_class : "uicc");
+    if (find_text(pl->find_lua, sizeof pl->find_lua) != 0) {
+        free(pl);
+        return NULL;
+    }
     ev_timer_init(&pl->retry, on_retry, 0, 0);
     pl->retry.data = pl;
     pl_connect(pl);
@@ -321,17 +391,24 @@ static int is_str(const redisReply *r)
 static int entry_job(const struct find *f, const redisReply *e, uint64_t cntr, struct jobq_job *j)
 {
     if (e->elements < 5 || !is_str(e->element[2]) || !is_str(e->element[3]) ||
-        e->element[4]->type != REDIS_REPLY_ARRAY ||
-        e->element[4]->elements != JOBQ_PORLOOKUP_NFIELDS || e->element[2]->len == 0 ||
+        e->element[4]->type != REDIS_REPLY_ARRAY || e->element[4]->elements == 0 ||
+        !is_str(e->element[4]->element[0]) || e->element[2]->len == 0 ||
         e->element[2]->len > JOBQ_ID_MAX)
         return -1;
-    const char *vals[JOBQ_PORLOOKUP_NFIELDS];
-    size_t len[JOBQ_PORLOOKUP_NFIELDS];
-    for (size_t i = 0; i < JOBQ_PORLOOKUP_NFIELDS; i++) {
-        const redisReply *v = e->element[4]->element[i];
-        vals[i] = is_str(v) ? v->str : NULL;
-        len[i] = is_str(v) ? v->len : 0;
-    }
+    const redisReply *v = e->element[4], *type = v->element[0];
+    size_t t = 0;
+    while (t < sizeof by_type / sizeof by_type[0] &&
+           (strlen(by_type[t].type) != type->len || memcmp(by_type[t].type, type->str, type->len)))
+        t++;
+    if (t == sizeof by_type / sizeof by_type[0] || v->elements != by_type[t].n)
+        return -1;
+    const char *vals[JOBQ_PORLOOKUP_NFIELDS] = {0};
+    size_t len[JOBQ_PORLOOKUP_NFIELDS] = {0};
+    for (size_t i = 0; i < by_type[t].n; i++)
+        if (is_str(v->element[i])) {
+            vals[by_type[t].f[i]] = v->element[i]->str;
+            len[by_type[t].f[i]] = v->element[i]->len;
+        }
     char reason[160];
     if (jobq_porlookup_job_from(vals, len, f->pl->default_class, j, reason, sizeof reason) != 0)
         return -1;
@@ -412,11 +489,8 @@ static int find(struct jobq_porlookup *pl, const char *msisdn, const char *tar, 
         return -ENOMEM;
     f->pl = pl, f->fn = fn, f->cbud = cbud;
     snprintf(job, sizeof job, "%sjob:", pl->prefix);
-    const char *a[7 + JOBQ_PORLOOKUP_NFIELDS] = {"EVAL", find_lua, "1", key, map, job, cntr};
-    for (size_t i = 0; i < JOBQ_PORLOOKUP_NFIELDS; i++)
-        a[7 + i] = jobq_porlookup_fields[i];
-    if (redisAsyncCommandArgv(pl->ac, on_find, f, 7 + JOBQ_PORLOOKUP_NFIELDS, a, NULL) !=
-        REDIS_OK) {
+    const char *a[] = {"EVAL", pl->find_lua, "1", key, map, job, cntr};
+    if (redisAsyncCommandArgv(pl->ac, on_find, f, 7, a, NULL) != REDIS_OK) {
         free(f);
         return -ENOTCONN;
     }
