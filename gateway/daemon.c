@@ -741,6 +741,19 @@ static void por_decode(struct gw_daemon *d, struct porctx *c, const struct jobq_
                "the job's script cannot be rebuilt (%s): the PoR is classified by its status", err);
         return;
     }
+    /* No response data: nothing to read (an RFM answer always has its
+     * count and SW, TS 102 226 §5.1.2; an applet's may be empty). A PoR 00
+     * from the ISD-R is its acceptance all the same: still provisional. */
+    if (c->data_len == 0 && !s->raw) {
+        if (s->provisional) {
+            memset(&c->res, 0, sizeof c->res);
+            c->res.ok = c->res.provisional = 1;
+            c->res.failed = -1;
+            c->decoded = 1;
+            snprintf(c->what, sizeof c->what, "%s", s->summary);
+        }
+        return;
+    }
     char t[7];
     tar_hex(s->tar, t);
     if (strcmp(t, c->tar) != 0) {

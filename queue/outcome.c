@@ -175,8 +175,11 @@ enum jobq_outcome jobq_por_outcome(unsigned status, const uint8_t *data, size_t 
         return o;
     }
     if (dec->ok && dec->provisional) {
-        snprintf(detail, dlen, "PoR 00, %s: accepted by the ISD-R (%04X); %s", what,
-                 (unsigned)dec->sw, provisional_note);
+        char sw[8] = "";
+        if (dec->sw)
+            snprintf(sw, sizeof sw, " (%04X)", (unsigned)dec->sw);
+        snprintf(detail, dlen, "PoR 00, %s: accepted by the ISD-R%s; %s", what, sw,
+                 provisional_note);
         return JOBQ_OUT_OK;
     }
     snprintf(detail, dlen, "PoR 00, %s%s%.300s", text, rb[0] ? "; read back " : "", rb);

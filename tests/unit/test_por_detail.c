@@ -61,6 +61,11 @@ static void test_outcome_decoded(void **state)
     assert_non_null(strstr(d, "eUICC's notification to the SM-SR"));
     assert_non_null(strstr(d, "fall-back to the previous profile"));
     assert_non_null(strstr(d, "SGP.02 3.2.1, 3.2.2, 4.1.1.11"));
+    /* A PoR 00 without response data (no SW to show). */
+    dec.sw = 0;
+    assert_int_equal(jobq_por_outcome(0, NULL, 0, &dec, d, sizeof d), JOBQ_OUT_OK);
+    assert_non_null(
+        strstr(d, "enable ISD-P a0000005591010ffff: accepted by the ISD-R; provisional"));
     /* A provisional script whose command failed is a plain failure. */
     dec.ok = 0;
     dec.sw = 0x6A88;
