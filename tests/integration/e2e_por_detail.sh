@@ -15,9 +15,9 @@
 #              keeps its reading through jobq's stash; a PoR of an older
 #              command than the latest one sent to that TAR is read against
 #              its own job (looked up by its counter).
-# otasim answers 300 ms after each packet, so that a second job to the same
+# otasim answers 500 ms after each packet, so that a second job to the same
 # card is sent before the first one's PoR comes back.
-E2E_SIM_ARGS="--por-delay-ms 300"
+E2E_SIM_ARGS="--por-delay-ms 500"
 . tests/lib/e2e.sh
 e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
 e2e_cards_register
@@ -101,8 +101,8 @@ ok "imsi switch: none in the event" test "$(event_field imsi-sw confirmed provis
 ok "imsi switch: the detail is the decoded result" has "$(event_field imsi-sw confirmed detail)" "PoR 00, ok: 10 commands executed (9000)"
 
 # --- a PoR that overtakes its submit_sm_resp ------------------------------
-# otasim holds every submit_sm_resp 900 ms; the card answers after 300 ms.
-ok "otasim: stall the submit_sm_resp" test "$(e2e_sim_ctl 'fault stall-ms 900')" = ok
+# otasim holds every submit_sm_resp 1.5 s; the card answers after 0.5 s.
+ok "otasim: stall the submit_sm_resp" test "$(e2e_sim_ctl 'fault stall-ms 1500')" = ok
 e2e_job id early-rb type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
     file fplmn value 20801 readback yes >/dev/null
 e2e_job id early-en type switch iccid $E2E_ICCID_EUICC msisdn $E2E_MSISDN_EUICC \
@@ -120,7 +120,7 @@ ok "early-en: ... and the hash" test "$(hash_field early-en provisional)" = 1
 ok "otasim: no more stall" test "$(e2e_sim_ctl 'fault stall-ms 0')" = ok
 
 # --- a PoR of an older command: looked up by its counter ------------------
-# old-1's PoR comes 300 ms after it was sent, when old-2 (same card, same
+# old-1's PoR comes 500 ms after it was sent, when old-2 (same card, same
 # TAR) is the latest command noted for the TAR: its job is not the index's.
 e2e_job id old-1 type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
     file fplmn value 23415 readback yes >/dev/null
