@@ -4,10 +4,12 @@
  *   1. the job path: jobq hands a job -> keyset -> route -> ota script ->
  *      security and SMS fit -> 03.48 command packet -> SMs -> gw_link_submit
  *      -> the answers of every SM -> one outcome back to jobq;
- *   2. receipts -> jobq_receipt;
- *   3. MO PoRs -> reassembly -> candidate keysets (queue/porlookup.h, then
- *      the keystore) -> c348_por_open -> jobq_por; a PoR that does not
- *      verify is logged with the reason and never trusted;
+ *   2. receipts -> jobq_receipt_keys;
+ *   3. MO PoRs -> reassembly -> candidate keysets and their jobs
+ *      (queue/porlookup.h, then the keystore) -> c348_por_open -> the
+ *      response read against the job's script (ota_result_decode) ->
+ *      jobq_por_decoded; a PoR that does not verify is logged with the
+ *      reason and never trusted;
  *   4. links' states and metrics;
  *   5. start-up, signals and the graceful stop.
  * Everything runs on the loop thread; the /metrics endpoint reads the
@@ -43,7 +45,6 @@
 #define FLUSH_S          3.0     /* after a drain timeout: time left for Redis */
 #define START_GRACE_S    10.0    /* take jobs once a carrier is bound, or after this */
 #define POR_MAP_EXTRA_MS 3600000 /* porix outlives the deadline like jobq's por map */
-#define POR_ASK_MAX      10      /* jobq_por "unknown": asked again for ~ 25 s */
 
 /* One job on its way to the SMSC: from gw_link_submit of its first SM to
  * the answer of its last. The links hold a pointer to it (gw_sm.ctx) until
@@ -64,34 +65,36 @@ struct pending {
     char msgid[UDH_SM_MAX][DLR_KEYS][DLR_KEY_MAX]; /* every key of each SM's id */
 };
 
-/* A PoR from reassembly to jobq_por's answer. */
+/* A PoR from reassembly to jobq_por_decoded's answer. */
 struct porctx {
     struct gw_daemon *d;
     char msisdn[21];
     char carrier[GW_NAME_MAX];
     char country[3]; /* of the MSISDN (E.164 table), "" unknown */
     char tar[7];
+    char keyset[GW_NAME_MAX]; /* the one that opened it */
     size_t len;
     uint8_t tpud[C348_POR_UDH + UDH_PAYLOAD_MAX];
-    /* Once opened: what goes to jobq_por, kept to ask again when the PoR
-     * overtook its submit_sm_resp (see on_por_done). */
+    /* Once opened: what goes to jobq_por_decoded (kept while the job is
+     * looked up by counter, on_por_job). */
     uint64_t cntr;
     uint8_t status;
     size_t data_len;
     uint8_t data[512];
-    unsigned asked;
-    ev_timer again;
+    /* The response read against the job's script (por_decode). */
+    int decoded;
+    struct ota_result res;
+    char what[128]; /* the script's summary */
+    char job[JOBQ_ID_MAX + 1];
 };
 
-/* A receipt on its way to jobq (a second key is tried when the first finds
- * nothing: codec/dlr.h AUTO gives two readings of an all-digit id). */
+/* A receipt on its way to jobq. */
 struct rcptctx {
     struct gw_daemon *d;
     char carrier[GW_NAME_MAX];
     char country[3]; /* of the handset (the receipt's source_addr), "" unknown */
     char stat[16], err[8];
-    unsigned nkeys, next;
-    char keys[DLR_KEYS][DLR_KEY_MAX];
+    char key[DLR_KEY_MAX]; /* the first key, for the log */
 };
 
 struct gw_daemon {
@@ -125,6 +128,7 @@ struct gw_daemon {
 
     /* Scratch, loop thread only (too large for the stack of a callback). */
     struct ota_script script;
+    struct ota_script porscript; /* a PoR's job's script, rebuilt to read its answer */
     uint8_t pkt[C348_PKT_MAX];
     struct udh_sm sms[UDH_SM_MAX];
     struct udh_msg msg;
@@ -596,20 +600,15 @@ static void on_bounce(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce wh
 
 /* ---- 2. receipts ------------------------------------------------------------ */
 
-static void rcpt_next(struct rcptctx *r);
-
 static void on_receipt_done(void *cbud, int err, const char *result, const char *job)
 {
     struct rcptctx *r = cbud;
     struct gw_daemon *d = r->d;
     char obj[160];
-    snprintf(obj, sizeof obj, "carrier=%s msgid=%s%s%s", r->carrier, r->keys[r->next - 1],
+    snprintf(obj, sizeof obj, "carrier=%s msgid=%s%s%s", r->carrier, r->key,
              job && *job ? " job=" : "", job && *job ? job : "");
     if (err) {
         GW_LOG(GW_LOG_WARNING, "receipt", obj, "%s not recorded: %s", r->stat, strerror(-err));
-    } else if (!strcmp(result, "stashed") && r->next < r->nkeys) {
-        rcpt_next(r); /* the other reading of the id */
-        return;
     } else {
         GW_LOG(GW_LOG_INFO, "receipt", obj, "%s%s%s -> %s", r->stat, r->err[0] ? " err:" : "",
                r->err, result);
@@ -618,13 +617,6 @@ static void on_receipt_done(void *cbud, int err, const char *result, const char 
     }
     d->calls--;
     free(r);
-}
-
-static void rcpt_next(struct rcptctx *r)
-{
-    const char *key = r->keys[r->next++];
-    if (jobq_receipt(r->d->q, r->carrier, key, r->stat, r->err, on_receipt_done, r) != 0)
-        on_receipt_done(r, -EINVAL, "", "");
 }
 
 /* Redis cannot take what the SMSC delivers now: answer ESME_RX_T_APPN
@@ -671,24 +663,25 @@ static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *ca
     snprintf(r->carrier, sizeof r->carrier, "%s", carrier);
     snprintf(r->country, sizeof r->country, "%s", country);
     snprintf(r->stat, sizeof r->stat, "%s", dlr_stat_name(rc->stat));
+    snprintf(r->key, sizeof r->key, "%s", rc->keys[0]);
     if (rc->has_err)
         snprintf(r->err, sizeof r->err, "%03u", rc->err % 1000);
-    r->nkeys = rc->nkeys > DLR_KEYS ? DLR_KEYS : rc->nkeys;
-    for (unsigned i = 0; i < r->nkeys; i++)
-        snprintf(r->keys[i], sizeof r->keys[i], "%s", rc->keys[i]);
+    /* Every reading of the id in one call (codec/dlr.h: under msgid_format
+     * = auto an all-digit id is read in both bases): the first key that
+     * names a job wins, and when none does yet the receipt is stashed under
+     * each until the submit is recorded. */
+    const char *keys[DLR_KEYS];
+    unsigned nkeys = rc->nkeys > DLR_KEYS ? DLR_KEYS : rc->nkeys;
+    if (nkeys > JOBQ_MSGID_KEYS)
+        nkeys = JOBQ_MSGID_KEYS;
+    for (unsigned i = 0; i < nkeys; i++)
+        keys[i] = rc->keys[i];
     d->calls++;
-    rcpt_next(r);
+    if (jobq_receipt_keys(d->q, r->carrier, keys, nkeys, r->stat, r->err, on_receipt_done, r) != 0)
+        on_receipt_done(r, -EINVAL, "", "");
 }
 
 /* ---- 3. Proofs of Receipt ----------------------------------------------------- */
-
-static void por_send(struct porctx *c);
-
-static void on_por_again(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop, (void)revents;
-    por_send(w->data);
-}
 
 static void on_por_done(void *cbud, int err, const char *result, const char *job)
 {
@@ -698,23 +691,15 @@ static void on_por_done(void *cbud, int err, const char *result, const char *job
     snprintf(obj, sizeof obj, "msisdn=%s tar=%s cntr=%llu%s%s", mask(c->msisdn, m, sizeof m),
              c->tar, (unsigned long long)c->cntr, job && *job ? " job=" : "",
              job && *job ? job : "");
-    /* "unknown": no job is mapped to (msisdn, tar, cntr) yet. A PoR can
-     * overtake its own submit_sm_resp (the map is written when the SMSC
-     * answers, or at the response timeout as an unknown outcome), so ask
-     * again for a while before giving it up. */
-    int unknown = !err && !strcmp(result, "unknown");
-    if (unknown && c->asked < POR_ASK_MAX && !d->stopping) {
-        double delay = 0.25 * (double)(1u << (c->asked < 5 ? c->asked : 5));
-        GW_LOG(GW_LOG_DEBUG, "por", obj, "no job for it yet; asking again in %.2f s", delay);
-        ev_timer_set(&c->again, delay, 0);
-        ev_timer_start(d->loop, &c->again);
-        return;
-    }
+    /* "stashed": no job is mapped to (msisdn, tar, cntr) yet (the PoR
+     * overtook its submit_sm_resp); jobq applies it when the submit or the
+     * unknown outcome of that counter is recorded, or drops it after
+     * early_ttl_ms when no job was ever sent with it. */
     if (err)
         GW_LOG(GW_LOG_WARNING, "por", obj, "not recorded: %s", strerror(-err));
     else
-        GW_LOG(unknown ? GW_LOG_WARNING : GW_LOG_INFO, "por", obj, "-> %s%s", result,
-               unknown ? " (no job was sent with this counter)" : "");
+        GW_LOG(GW_LOG_INFO, "por", obj, "-> %s%s", result,
+               !strcmp(result, "stashed") ? " (no job for this counter yet: kept for it)" : "");
     if (!err)
         count_final(d, c->carrier, c->country[0] ? c->country : NULL, result);
     d->calls--;
@@ -723,11 +708,99 @@ static void on_por_done(void *cbud, int err, const char *result, const char *job
 
 static void por_send(struct porctx *c)
 {
-    c->asked++;
-    int rc = jobq_por(c->d->q, c->msisdn, c->tar, c->cntr, c->status, c->data, c->data_len,
-                      on_por_done, c);
+    struct jobq_por_decoded dec = {
+        .understood = c->decoded > 0,
+        .ok = c->res.ok,
+        .provisional = c->res.provisional,
+        .sw = c->res.sw,
+        .what = c->what,
+        .detail = c->res.detail,
+        .readback = c->res.readback,
+    };
+    int rc = jobq_por_decoded(c->d->q, c->msisdn, c->tar, c->cntr, c->status, c->data, c->data_len,
+                              c->decoded ? &dec : NULL, on_por_done, c);
     if (rc != 0)
         on_por_done(c, rc, "", "");
+}
+
+/* Reads the PoR's response against the script of the job it answers: the
+ * script is rebuilt from the job's record (ota_script_build is pure, and
+ * the record holds every field it was built from; the card class and the
+ * [applet] profiles are the same as when it was sent) and handed with the
+ * response data to ota_result_decode. Only a PoR with status 00 carries
+ * the script's answer (TS 102 225 §5.2); other statuses are classified by
+ * their code. Sets c->decoded: 1 read, -1 data that does not read against
+ * the script (res.detail says why), 0 not tried. */
+static void por_decode(struct gw_daemon *d, struct porctx *c, const struct jobq_job *job)
+{
+    char obj[160], m[32], err[320], slot[8];
+    snprintf(obj, sizeof obj, "msisdn=%s tar=%s cntr=%llu job=%s", mask(c->msisdn, m, sizeof m),
+             c->tar, (unsigned long long)c->cntr, job->key);
+    snprintf(c->job, sizeof c->job, "%s", job->key);
+    if (c->status != 0x00)
+        return;
+    struct ota_job oj;
+    ota_job_from(d, job, slot, &oj);
+    struct ota_script *s = &d->porscript;
+    if (ota_script_build(&oj, s, err, sizeof err) != 0) {
+        GW_LOG(GW_LOG_WARNING, "por", obj,
+               "the job's script cannot be rebuilt (%s): the PoR is classified by its status", err);
+        return;
+    }
+    /* No response data: nothing to read (an RFM answer always has its
+     * count and SW, TS 102 226 §5.1.2; an applet's may be empty). A PoR 00
+     * from the ISD-R is its acceptance all the same: still provisional. */
+    if (c->data_len == 0 && !s->raw) {
+        if (s->provisional) {
+            memset(&c->res, 0, sizeof c->res);
+            c->res.ok = c->res.provisional = 1;
+            c->res.failed = -1;
+            c->decoded = 1;
+            snprintf(c->what, sizeof c->what, "%s", s->summary);
+        }
+        return;
+    }
+    char t[7];
+    tar_hex(s->tar, t);
+    if (strcmp(t, c->tar) != 0) {
+        GW_LOG(GW_LOG_WARNING, "por", obj,
+               "the job's script goes to TAR %s, the PoR comes from %s: not read against it", t,
+               c->tar);
+        return;
+    }
+    int rc = ota_result_decode(s, c->data, c->data_len, &c->res);
+    c->decoded = rc == 0 ? 1 : -1;
+    snprintf(c->what, sizeof c->what, "%s", s->summary);
+    GW_LOG(rc == 0 ? GW_LOG_INFO : GW_LOG_WARNING, "por", obj, "%s: %s%s%s%s", s->summary,
+           c->res.detail, c->res.readback[0] ? "; read back " : "", c->res.readback,
+           c->res.provisional ? " (provisional)" : "");
+}
+
+/* The job sent with (msisdn, tar, cntr) by this instance and not yet
+ * handed to jobq (its submit_sm_resp has not come): a PoR that overtook
+ * it. NULL when there is none. */
+static const struct jobq_job *pending_job(const struct gw_daemon *d, const struct porctx *c)
+{
+    for (const struct pending *p = d->pendings; p; p = p->next)
+        if (p->job && p->job->counter == c->cntr && !strcmp(p->tar, c->tar) &&
+            !strcmp(p->job->msisdn, c->msisdn) && !strcmp(p->job->keyset, c->keyset))
+            return p->job;
+    return NULL;
+}
+
+/* jobq_porlookup_find_job's answer: the job of an older counter. */
+static void on_por_job(void *cbud, int err, const struct jobq_por_candidate *cand, unsigned n)
+{
+    struct porctx *c = cbud;
+    if (!err && n && cand[0].job && !strcmp(cand[0].job->keyset, c->keyset)) {
+        char obj[160], m[32];
+        snprintf(obj, sizeof obj, "msisdn=%s tar=%s cntr=%llu job=%s", mask(c->msisdn, m, sizeof m),
+                 c->tar, (unsigned long long)c->cntr, cand[0].job->key);
+        GW_LOG(GW_LOG_DEBUG, "por", obj,
+               "not the latest command to this TAR: its job looked up by its counter");
+        por_decode(c->d, c, cand[0].job);
+    }
+    por_send(c);
 }
 
 /* Opens the PoR with keyset ks; 0 or a negative enum c348_err. */
@@ -827,7 +900,33 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
     c->status = por.status;
     c->data_len = por.data_len < sizeof c->data ? por.data_len : sizeof c->data;
     memcpy(c->data, por.data, c->data_len);
+    snprintf(c->keyset, sizeof c->keyset, "%s", ks->name);
     OPENSSL_cleanse(d->porbuf, sizeof d->porbuf);
+
+    /* The job this PoR answers, to read its response against the job's
+     * script: normally the lookup brought it (the latest counter of this
+     * keyset); a PoR that overtook its submit_sm_resp finds it among this
+     * instance's pending submits; one answering an older command (a late
+     * PoR of an earlier attempt or job) is looked up by its counter, the
+     * only case that costs a second round trip. */
+    const struct jobq_job *job = NULL;
+    int latest = 0;
+    for (unsigned i = 0; i < n && !job; i++)
+        if (cand[i].cntr == cntr && !strcmp(cand[i].keyset, ks->name)) {
+            latest = 1;
+            job = cand[i].job;
+        }
+    if (!job)
+        job = pending_job(d, c);
+    if (job) {
+        por_decode(d, c, job);
+    } else if (!latest && !err && c->status == 0x00) {
+        int rc = jobq_porlookup_find_job(d->pl, c->msisdn, c->tar, cntr, on_por_job, c);
+        if (rc == 0)
+            return;
+        GW_LOG(GW_LOG_DEBUG, "por", obj, "job of cntr %llu not looked up: %s",
+               (unsigned long long)cntr, strerror(-rc));
+    }
     por_send(c);
 }
 
@@ -848,8 +947,6 @@ static void por_start(struct gw_daemon *d, const char *msisdn, const char *carri
         return;
     }
     c->d = d;
-    ev_init(&c->again, on_por_again);
-    c->again.data = c;
     snprintf(c->msisdn, sizeof c->msisdn, "%s", msisdn[0] == '+' ? msisdn + 1 : msisdn);
     snprintf(c->carrier, sizeof c->carrier, "%s", carrier);
     tar_hex(pkt + 3, c->tar);

@@ -1003,22 +1003,52 @@ int jobq_receipt(struct jobq *q, const char *carrier, const char *msgid, const c
     return jobq_receipt_keys(q, carrier, &msgid, 1, stat, err, done, cbud);
 }
 
-int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
-             const uint8_t *data, size_t datalen, jobq_done_fn *done, void *cbud)
+/* Text for the job's hash and event: printable ASCII (the stash joins
+ * fields with tabs; consumers get no control or stray UTF-8 octets). */
+static void printable(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+    for (; src && src[i] && i + 1 < cap; i++)
+        dst[i] = (unsigned char)src[i] >= 0x20 && (unsigned char)src[i] < 0x7f ? src[i] : '?';
+    dst[i] = '\0';
+}
+
+int jobq_por_decoded(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr,
+                     unsigned status, const uint8_t *data, size_t datalen,
+                     const struct jobq_por_decoded *dec, jobq_done_fn *done, void *cbud)
 {
     if (!msisdn || !tar || strlen(tar) != 6 || datalen > 512)
         return -EINVAL;
     if (*msisdn == '+')
         msisdn++;
-    char detail[160], c[24], t[8], bo[16], hex[1025] = "";
-    enum jobq_outcome o = jobq_por_classify(status, data, datalen, detail, sizeof detail);
+    char raw[640], detail[640], rb[520] = "", c[24], t[8], bo[16], hex[1025] = "";
+    enum jobq_outcome o = jobq_por_outcome(status, data, datalen, dec, raw, sizeof raw);
+    printable(detail, raw, sizeof detail);
     if (datalen && !hex_encode(data, datalen, hex, sizeof hex))
         return -EINVAL;
     fmt_u(c, sizeof c, cntr);
     lower_hex(t, tar, sizeof t);
     fmt_u(bo, sizeof bo, backoff_ms(q, 1));
-    const char *a[] = {"por", msisdn, t, c, jobq_outcome_word(o), detail, hex, bo};
-    return call(q, done, NULL, cbud, 8, a);
+    int ok = o == JOBQ_OUT_OK && dec && dec->understood && status == 0;
+    if (ok && dec->readback)
+        printable(rb, dec->readback, sizeof rb);
+    const char *a[] = {"por",
+                       msisdn,
+                       t,
+                       c,
+                       jobq_outcome_word(o),
+                       detail,
+                       hex,
+                       bo,
+                       ok && dec->provisional ? "1" : "",
+                       rb};
+    return call(q, done, NULL, cbud, 10, a);
+}
+
+int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
+             const uint8_t *data, size_t datalen, jobq_done_fn *done, void *cbud)
+{
+    return jobq_por_decoded(q, msisdn, tar, cntr, status, data, datalen, NULL, done, cbud);
 }
 
 int jobq_counter_alloc(struct jobq *q, const char *iccid, const char *keyset, jobq_counter_fn *done,

@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "queue/job.h"
+#include "queue/outcome.h"
 
 struct ev_loop;
 struct jobq;
@@ -198,6 +199,18 @@ int jobq_receipt_keys(struct jobq *q, const char *carrier, const char *const *ke
  * (or jobq_unknown_outcome) — the caller need not ask again. */
 int jobq_por(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr, unsigned status,
              const uint8_t *data, size_t datalen, jobq_done_fn *done, void *cbud);
+
+/* The same with the response read against the job's script (dec, or NULL:
+ * jobq_por). The outcome and the event's detail come from
+ * jobq_por_outcome (queue/outcome.h). On `confirmed` the job's hash also
+ * gets `provisional` = 1 (dec->provisional) and `por_readback` (the
+ * decoded read-back), and the event the fields `provisional` = 1 and
+ * `readback`; neither field is written when it does not apply. A PoR that
+ * is stashed keeps them. Control characters and non-ASCII octets of the
+ * texts are written as '?'. */
+int jobq_por_decoded(struct jobq *q, const char *msisdn, const char *tar, uint64_t cntr,
+                     unsigned status, const uint8_t *data, size_t datalen,
+                     const struct jobq_por_decoded *dec, jobq_done_fn *done, void *cbud);
 
 /* A counter outside any job (TS 102 225 §5.1.1): -ENOSPC when exhausted. */
 int jobq_counter_alloc(struct jobq *q, const char *iccid, const char *keyset, jobq_counter_fn *done,

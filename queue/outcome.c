@@ -144,3 +144,47 @@ enum jobq_outcome jobq_por_classify(unsigned status, const uint8_t *data, size_t
         return JOBQ_OUT_FAIL;
     }
 }
+
+/* The provisional note: what confirms an SGP.02 profile change. The ISD-R's
+ * answer to ES5.EnableProfile/DisableProfile only says it took the command;
+ * the eUICC then REFRESHes, the device attaches with the profile now
+ * enabled and the eUICC sends its notification to the SM-SR (SGP.02 §3.2.1
+ * steps "network attachment with the enabled profile" and "notification
+ * procedure over SMS", §4.1.1.11); when the new profile cannot attach, the
+ * eUICC falls back to the previous one and notifies that instead (§3.2.2,
+ * connectivity failure case). */
+static const char provisional_note[] =
+    "provisional: the switch is confirmed only by the eUICC's notification to the SM-SR once "
+    "the device has attached with the profile now enabled, or undone by its fall-back to the "
+    "previous profile (SGP.02 3.2.1, 3.2.2, 4.1.1.11)";
+
+enum jobq_outcome jobq_por_outcome(unsigned status, const uint8_t *data, size_t len,
+                                   const struct jobq_por_decoded *dec, char *detail, size_t dlen)
+{
+    if (!dec || status != 0x00)
+        return jobq_por_classify(status, data, len, detail, dlen);
+    const char *what = dec->what ? dec->what : "";
+    const char *text = dec->detail ? dec->detail : "";
+    const char *rb = dec->readback ? dec->readback : "";
+    if (!dec->understood) {
+        enum jobq_outcome o = jobq_por_classify(status, data, len, detail, dlen);
+        size_t n = strlen(detail);
+        if (n < dlen)
+            snprintf(detail + n, dlen - n, "; the response does not read against the script: %s",
+                     text);
+        return o;
+    }
+    if (dec->ok && dec->provisional) {
+        char sw[8] = "";
+        if (dec->sw)
+            snprintf(sw, sizeof sw, " (%04X)", (unsigned)dec->sw);
+        snprintf(detail, dlen, "PoR 00, %s: accepted by the ISD-R%s; %s", what, sw,
+                 provisional_note);
+        return JOBQ_OUT_OK;
+    }
+    snprintf(detail, dlen, "PoR 00, %s%s%.300s", text, rb[0] ? "; read back " : "", rb);
+    if (dec->ok)
+        return JOBQ_OUT_OK;
+    /* TS 51.011 §9.4.1: SIM Application Toolkit busy, the command was not run. */
+    return dec->sw == 0x9300 ? JOBQ_OUT_RETRY : JOBQ_OUT_FAIL;
+}

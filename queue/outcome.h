@@ -35,4 +35,30 @@ enum jobq_outcome jobq_receipt_classify(const char *stat, const char *err, char 
 enum jobq_outcome jobq_por_classify(unsigned status, const uint8_t *data, size_t len, char *detail,
                                     size_t dlen);
 
+/* A PoR's response data read against the script of the job it answers (the
+ * daemon does it with ota/'s ota_result_decode; queue/ does not include
+ * ota/). Strings are borrowed; NULL = "". */
+struct jobq_por_decoded {
+    int understood;       /* 0: the data did not parse against the script (detail says why) */
+    int ok;               /* every command of the script completed */
+    int provisional;      /* ok, but only what the card does next confirms it (SGP.02 profile
+                             enable/disable: the ISD-R's answer is not the switch) */
+    uint16_t sw;          /* the status word that decided, 0 when unknown */
+    const char *what;     /* what was sent: "switch profile: enable ISD-P a000..." */
+    const char *detail;   /* ota's reading: "EF_ACC: security status not satisfied (6982),
+                             command 3 of 3", "ok: 2 commands executed (9000)" */
+    const char *readback; /* decoded read-back ("EF_FPLMN: 234 15, ..."), or "" */
+};
+
+/* Like jobq_por_classify, with the decoded reading when there is one: for
+ * status 00 and dec->understood, dec decides (ok -> OK, SW 9300 -> RETRY,
+ * anything else -> FAIL) and the detail is ota's text ("PoR 00, EF_ACC:
+ * security status not satisfied (6982), command 3 of 3"), the read-back
+ * appended; a provisional ok says what the ISD-R accepted and what confirms
+ * the switch (SGP.02 §3.2.1, §3.2.2, §4.1.1.11). Other statuses, dec NULL,
+ * or a response not understood: jobq_por_classify (the latter with ota's
+ * reason appended). */
+enum jobq_outcome jobq_por_outcome(unsigned status, const uint8_t *data, size_t len,
+                                   const struct jobq_por_decoded *dec, char *detail, size_t dlen);
+
 #endif

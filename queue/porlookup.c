@@ -4,7 +4,9 @@
  * <prefix>porix:<msisdn>:<tar> (see porlookup.h for why it exists and what
  * it holds). The note is one EVAL so that the hash and its TTL change
  * together and the TTL only ever grows (an older job's shorter deadline must
- * not cut a newer job's entry short). */
+ * not cut a newer job's entry short). The find is one EVAL too: the index,
+ * then for each candidate jobq's por map and the job's record, so that a
+ * PoR costs one round trip whether or not its response is decoded. */
 #include "queue/porlookup.h"
 
 #include <ctype.h>
@@ -27,6 +29,102 @@ static const char note_lua[] =
     "if t < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
     "return 1\n";
 
+const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS] = {
+    "type", "iccid", "msisdn", "method", "slot",     "imsi",   "aid",   "action", "applet",
+    "file", "value", "tar",    "apdus",  "readback", "format", "class", "keyset",
+};
+enum {
+    F_TYPE,
+    F_ICCID,
+    F_MSISDN,
+    F_METHOD,
+    F_SLOT,
+    F_IMSI,
+    F_AID,
+    F_ACTION,
+    F_APPLET,
+    F_FILE,
+    F_VALUE,
+    F_TAR,
+    F_APDUS,
+    F_READBACK,
+    F_FORMAT,
+    F_CLASS,
+    F_KEYSET
+};
+
+/* The record fields read per job type: type first, then what the
+ * validator takes for that type (queue/job.c), class and keyset. Fewer
+ * fields than all seventeen for every job: each field HMGET looks for is
+ * a walk of the record's listpack, and each one crosses into Lua and back
+ * (docs/daemon.md has the figures). */
+static const unsigned char by_config[] = {F_TYPE,     F_ICCID,  F_MSISDN, F_FILE,  F_VALUE,
+                                          F_READBACK, F_FORMAT, F_CLASS,  F_KEYSET};
+static const unsigned char by_switch[] = {F_TYPE,   F_ICCID, F_MSISDN, F_METHOD, F_SLOT,
+                                          F_IMSI,   F_AID,   F_ACTION, F_APPLET, F_READBACK,
+                                          F_FORMAT, F_CLASS, F_KEYSET};
+static const unsigned char by_apdu[] = {F_TYPE,  F_ICCID, F_MSISDN, F_TAR,
+                                        F_APDUS, F_CLASS, F_KEYSET};
+static const struct {
+    const char *type;
+    const unsigned char *f;
+    size_t n;
+} by_type[] = {
+    {"config", by_config, sizeof by_config},
+    {"switch", by_switch, sizeof by_switch},
+    {"apdu", by_apdu, sizeof by_apdu},
+};
+
+/* KEYS[1] the index; ARGV[1] "<prefix>por:<msisdn>:<tar>:" (jobq's por map,
+ * queue/script.c porkeys), ARGV[2] "<prefix>job:", ARGV[3] one counter
+ * ('' = every keyset of the index). One entry per candidate: {keyset,
+ * cntr}; {keyset, cntr, id, attempt} when the counter maps to a job whose
+ * record is gone (or of no known type); {keyset, cntr, id, attempt,
+ * {values}} with the values of the fields of its type (by_type, in order).
+ * Read only. The keys it builds are next to KEYS[1] (one Redis or
+ * Sentinel, as jobq's library: docs/queue.md). The text is find_text's:
+ * the table F of by_type, then this. */
+static const char find_body[] =
+    "local h\n"
+    "if ARGV[3] ~= '' then h = {'', ARGV[3]} else h = redis.call('HGETALL', KEYS[1]) end\n"
+    "local out = {}\n"
+    "for i = 1, #h - 1, 2 do\n"
+    "  local m = redis.call('GET', ARGV[1] .. h[i + 1])\n"
+    "  local id, att\n"
+    "  if m then id, att = string.match(m, '^(.-)\\t(.-)$') end\n"
+    "  if id then\n"
+    "    local k = ARGV[2] .. id\n"
+    "    local f = F[redis.call('HGET', k, 'type') or '']\n"
+    "    if f then out[#out + 1] = {h[i], h[i + 1], id, att, redis.call('HMGET', k, unpack(f))}\n"
+    "    else out[#out + 1] = {h[i], h[i + 1], id, att} end\n"
+    "  else\n"
+    "    out[#out + 1] = {h[i], h[i + 1]}\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/* "local F = {config = {'type', ...}, ...}\n" then find_body, into out;
+ * -1 when it does not fit. */
+static int find_text(char *out, size_t cap)
+{
+    size_t o = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__);                            \
+        o += w_ > 0 ? (size_t)w_ : 0;                                                              \
+    } while (0)
+    PUT("local F = {");
+    for (size_t t = 0; t < sizeof by_type / sizeof by_type[0]; t++) {
+        PUT("%s%s = {", t ? ", " : "", by_type[t].type);
+        for (size_t i = 0; i < by_type[t].n; i++)
+            PUT("%s'%s'", i ? ", " : "", jobq_porlookup_fields[by_type[t].f[i]]);
+        PUT("}");
+    }
+    PUT("}\n%s", find_body);
+#undef PUT
+    return o < cap ? 0 : -1;
+}
+
 struct jobq_porlookup {
     struct ev_loop *loop;
     redisAsyncContext *ac;
@@ -40,6 +138,8 @@ struct jobq_porlookup {
     int has_user, has_password;
     unsigned db;
     char prefix[64];
+    char default_class[8];
+    char find_lua[1024];
 };
 
 struct find {
@@ -158,6 +258,12 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
     }
     pl->db = s.db;
     snprintf(pl->prefix, sizeof pl->prefix, "%s", s.prefix);
+    snprintf(pl->default_class, sizeof pl->default_class, "%s",
+             s.default_class ? s.default_class : "uicc");
+    if (find_text(pl->find_lua, sizeof pl->find_lua) != 0) {
+        free(pl);
+        return NULL;
+    }
     ev_timer_init(&pl->retry, on_retry, 0, 0);
     pl->retry.data = pl;
     pl_connect(pl);
@@ -185,9 +291,10 @@ int jobq_porlookup_is_up(const struct jobq_porlookup *pl)
 }
 
 /* "<prefix>porix:<msisdn>:<tar>" with the '+' dropped and the TAR in lower
- * case (as jobq writes its por map); -EINVAL on anything else. */
+ * case (as jobq writes its por map); -EINVAL on anything else. With map
+ * non-NULL, also jobq's "<prefix>por:<msisdn>:<tar>:" there. */
 static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
-                  size_t cap)
+                  size_t cap, char *map, size_t mapcap)
 {
     if (!msisdn || !tar)
         return -EINVAL;
@@ -207,7 +314,14 @@ static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const cha
     }
     t[6] = '\0';
     int w = snprintf(out, cap, "%sporix:%s:%s", pl->prefix, msisdn, t);
-    return w > 0 && (size_t)w < cap ? 0 : -EINVAL;
+    if (w <= 0 || (size_t)w >= cap)
+        return -EINVAL;
+    if (map) {
+        w = snprintf(map, mapcap, "%spor:%s:%s:", pl->prefix, msisdn, t);
+        if (w <= 0 || (size_t)w >= mapcap)
+            return -EINVAL;
+    }
+    return 0;
 }
 
 static void on_note(redisAsyncContext *ac, void *reply, void *priv)
@@ -219,7 +333,7 @@ int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const cha
                         const char *keyset, uint64_t cntr, uint64_t ttl_ms)
 {
     char key[128], c[24], ttl[24];
-    if (!pl || !keyset || !*keyset || key_of(pl, msisdn, tar, key, sizeof key) != 0)
+    if (!pl || !keyset || !*keyset || key_of(pl, msisdn, tar, key, sizeof key, NULL, 0) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
@@ -231,10 +345,78 @@ int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const cha
     return 0;
 }
 
+int jobq_porlookup_job_from(const char *const *vals, const size_t *len, const char *default_class,
+                            struct jobq_job *out, char *reason, size_t rlen)
+{
+    struct jobq_kv kv[JOBQ_PORLOOKUP_NFIELDS];
+    size_t n = 0;
+    int apdu = vals[F_TYPE] && len[F_TYPE] == 4 && memcmp(vals[F_TYPE], "apdu", 4) == 0;
+    for (size_t i = 0; i < JOBQ_PORLOOKUP_NFIELDS; i++) {
+        if (!vals[i] || i == F_CLASS || (i == F_TAR && !apdu))
+            continue;
+        const char *k = jobq_porlookup_fields[i];
+        kv[n++] = (struct jobq_kv){k, strlen(k), vals[i], len[i]};
+    }
+    if (jobq_job_parse(kv, n, out, reason, rlen) != JOBQ_OK)
+        return -EINVAL;
+    const char *cls = default_class && *default_class ? default_class : "uicc";
+    size_t cl = strlen(cls);
+    if (vals[F_CLASS] && len[F_CLASS] > 0 && len[F_CLASS] < sizeof out->card_class)
+        cls = vals[F_CLASS], cl = len[F_CLASS];
+    if (cl >= sizeof out->card_class)
+        cl = sizeof out->card_class - 1;
+    memcpy(out->card_class, cls, cl);
+    out->card_class[cl] = '\0';
+    return 0;
+}
+
+/* One entry of the find's reply, before its job is built. */
+struct raw {
+    const redisReply *e;
+    uint64_t cntr;
+};
+
 static int by_cntr_desc(const void *a, const void *b)
 {
-    const struct jobq_por_candidate *x = a, *y = b;
+    const struct raw *x = a, *y = b;
     return x->cntr < y->cntr ? 1 : x->cntr > y->cntr ? -1 : 0;
+}
+
+static int is_str(const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_STRING;
+}
+
+/* The job of one entry {keyset, cntr, id, attempt, {values}}, or -1. */
+static int entry_job(const struct find *f, const redisReply *e, uint64_t cntr, struct jobq_job *j)
+{
+    if (e->elements < 5 || !is_str(e->element[2]) || !is_str(e->element[3]) ||
+        e->element[4]->type != REDIS_REPLY_ARRAY || e->element[4]->elements == 0 ||
+        !is_str(e->element[4]->element[0]) || e->element[2]->len == 0 ||
+        e->element[2]->len > JOBQ_ID_MAX)
+        return -1;
+    const redisReply *v = e->element[4], *type = v->element[0];
+    size_t t = 0;
+    while (t < sizeof by_type / sizeof by_type[0] &&
+           (strlen(by_type[t].type) != type->len || memcmp(by_type[t].type, type->str, type->len)))
+        t++;
+    if (t == sizeof by_type / sizeof by_type[0] || v->elements != by_type[t].n)
+        return -1;
+    const char *vals[JOBQ_PORLOOKUP_NFIELDS] = {0};
+    size_t len[JOBQ_PORLOOKUP_NFIELDS] = {0};
+    for (size_t i = 0; i < by_type[t].n; i++)
+        if (is_str(v->element[i])) {
+            vals[by_type[t].f[i]] = v->element[i]->str;
+            len[by_type[t].f[i]] = v->element[i]->len;
+        }
+    char reason[160];
+    if (jobq_porlookup_job_from(vals, len, f->pl->default_class, j, reason, sizeof reason) != 0)
+        return -1;
+    memcpy(j->key, e->element[2]->str, e->element[2]->len);
+    j->key[e->element[2]->len] = '\0';
+    j->attempt = (unsigned)strtoul(e->element[3]->str, NULL, 10);
+    j->counter = cntr;
+    return 0;
 }
 
 static void on_find(redisAsyncContext *ac, void *reply, void *priv)
@@ -243,33 +425,62 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
     redisReply *r = reply;
     (void)ac;
     struct jobq_por_candidate c[JOBQ_POR_CANDIDATES];
-    unsigned n = 0;
+    struct raw raw[JOBQ_POR_CANDIDATES];
+    struct jobq_job *jobs = NULL;
+    unsigned n = 0, nraw = 0, njobs = 0;
     int err = 0;
     if (!r)
         err = -ENOTCONN;
     else if (r->type != REDIS_REPLY_ARRAY)
         err = -EPROTO;
     else
-        for (size_t i = 0; i + 1 < r->elements && n < JOBQ_POR_CANDIDATES; i += 2) {
-            redisReply *k = r->element[i], *v = r->element[i + 1];
-            if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-                k->len >= JOBQ_NAME_MAX)
+        for (size_t i = 0; i < r->elements; i++) {
+            const redisReply *e = r->element[i];
+            if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || !is_str(e->element[0]) ||
+                !is_str(e->element[1]) || e->element[0]->len >= JOBQ_NAME_MAX)
                 continue;
-            memcpy(c[n].keyset, k->str, k->len);
-            c[n].keyset[k->len] = '\0';
-            c[n].cntr = strtoull(v->str, NULL, 10);
-            n++;
+            struct raw x = {e, strtoull(e->element[1]->str, NULL, 10)};
+            /* Keep the JOBQ_POR_CANDIDATES highest counters. */
+            if (nraw < JOBQ_POR_CANDIDATES) {
+                raw[nraw++] = x;
+            } else {
+                unsigned low = 0;
+                for (unsigned k = 1; k < nraw; k++)
+                    if (raw[k].cntr < raw[low].cntr)
+                        low = k;
+                if (x.cntr > raw[low].cntr)
+                    raw[low] = x;
+            }
+            njobs += e->elements >= 5;
         }
-    qsort(c, n, sizeof c[0], by_cntr_desc);
+    qsort(raw, nraw, sizeof raw[0], by_cntr_desc);
+    if (njobs)
+        jobs = malloc((njobs < nraw ? njobs : nraw) * sizeof *jobs);
+    unsigned used = 0;
+    for (unsigned i = 0; i < nraw; i++) {
+        const redisReply *e = raw[i].e;
+        memcpy(c[n].keyset, e->element[0]->str, e->element[0]->len);
+        c[n].keyset[e->element[0]->len] = '\0';
+        c[n].cntr = raw[i].cntr;
+        c[n].job = NULL;
+        if (jobs && e->elements >= 5 && used < njobs &&
+            entry_job(f, e, raw[i].cntr, &jobs[used]) == 0) {
+            c[n].job = &jobs[used++];
+            if (!c[n].keyset[0]) /* find_job: the job's keyset */
+                snprintf(c[n].keyset, sizeof c[n].keyset, "%s", c[n].job->keyset);
+        }
+        n++;
+    }
     f->fn(f->cbud, err, c, n);
+    free(jobs);
     free(f);
 }
 
-int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
-                        jobq_porlookup_fn *fn, void *cbud)
+static int find(struct jobq_porlookup *pl, const char *msisdn, const char *tar, const char *cntr,
+                jobq_porlookup_fn *fn, void *cbud)
 {
-    char key[128];
-    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key) != 0)
+    char key[128], map[128], job[80];
+    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key, map, sizeof map) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
@@ -277,10 +488,25 @@ int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const cha
     if (!f)
         return -ENOMEM;
     f->pl = pl, f->fn = fn, f->cbud = cbud;
-    const char *a[] = {"HGETALL", key};
-    if (redisAsyncCommandArgv(pl->ac, on_find, f, 2, a, NULL) != REDIS_OK) {
+    snprintf(job, sizeof job, "%sjob:", pl->prefix);
+    const char *a[] = {"EVAL", pl->find_lua, "1", key, map, job, cntr};
+    if (redisAsyncCommandArgv(pl->ac, on_find, f, 7, a, NULL) != REDIS_OK) {
         free(f);
         return -ENOTCONN;
     }
     return 0;
+}
+
+int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
+                        jobq_porlookup_fn *fn, void *cbud)
+{
+    return find(pl, msisdn, tar, "", fn, cbud);
+}
+
+int jobq_porlookup_find_job(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
+                            uint64_t cntr, jobq_porlookup_fn *fn, void *cbud)
+{
+    char c[24];
+    snprintf(c, sizeof c, "%llu", (unsigned long long)cntr);
+    return find(pl, msisdn, tar, c, fn, cbud);
 }

@@ -18,6 +18,15 @@
  * unsecured error PoR (TS 102 225 §5.2: statuses found before the keys
  * were proven go without security, CNTR zeroed) on the latest command.
  *
+ * The same lookup brings, for each candidate, the job that counter was sent
+ * for (jobq's por map <prefix>por:<msisdn>:<tar>:<cntr> = "id\tattempt")
+ * and the fields of its record that its command script was built from, so
+ * that the daemon can read the PoR's response against that script
+ * (ota_result_decode) without another round trip: one EVAL per PoR
+ * (HGETALL of the index, then a GET and an HMGET per candidate, inside
+ * Redis). A PoR answering an older command than the latest noted one is
+ * looked up again by its counter (jobq_porlookup_find_job).
+ *
  * One hiredis async connection on the daemon's libev loop (only queue/
  * includes hiredis), reconnected with back-off. Key names and prefixes come
  * from struct jobq_settings, so the hash sits next to the jobq keys. */
@@ -37,6 +46,14 @@ struct jobq_porlookup;
 struct jobq_por_candidate {
     char keyset[JOBQ_NAME_MAX];
     uint64_t cntr; /* the latest CNTR sent under this keyset */
+    /* The job (msisdn, tar, cntr) is mapped to, as a validated record: the
+     * script fields (type, method, slot, imsi, aid, action, applet, file,
+     * value, tar for type=apdu, apdus, readback, format) plus key (the
+     * job's id), attempt (the one sent with cntr), counter (= cntr),
+     * card_class and keyset. NULL when there is no map (yet: a PoR that
+     * overtook its submit_sm_resp; or any more), or the record no longer
+     * validates. Lives for the callback only. */
+    const struct jobq_job *job;
 };
 
 /* err 0 or -errno (-ENOTCONN: Redis unreachable; -EPROTO: an error reply).
@@ -66,11 +83,34 @@ __attribute__((warn_unused_result)) int jobq_porlookup_note(struct jobq_porlooku
                                                             const char *keyset, uint64_t cntr,
                                                             uint64_t ttl_ms);
 
-/* The keysets noted for (msisdn, tar), the highest counter first. fn runs
- * exactly once, never before this returns 0; on a non-zero return
- * (-ENOTCONN, -EINVAL, -ENOMEM) it does not run. */
+/* The keysets noted for (msisdn, tar), the highest counter first, each with
+ * the job its counter was sent for. fn runs exactly once, never before this
+ * returns 0; on a non-zero return (-ENOTCONN, -EINVAL, -ENOMEM) it does not
+ * run. */
 __attribute__((warn_unused_result)) int jobq_porlookup_find(struct jobq_porlookup *pl,
                                                             const char *msisdn, const char *tar,
                                                             jobq_porlookup_fn *fn, void *cbud);
+
+/* The job that (msisdn, tar, cntr) is mapped to, for a PoR whose counter
+ * is not the latest one noted: fn gets one candidate (keyset = the job's,
+ * cntr, job or NULL). Same contract as jobq_porlookup_find. */
+__attribute__((warn_unused_result)) int jobq_porlookup_find_job(struct jobq_porlookup *pl,
+                                                                const char *msisdn, const char *tar,
+                                                                uint64_t cntr,
+                                                                jobq_porlookup_fn *fn, void *cbud);
+
+/* The record fields the lookup reads from <prefix>job:<id>, in order (the
+ * fields a command script is built from, plus class and keyset), and the
+ * pure step that turns their values into a job: vals[i] (len[i]) is the
+ * value of jobq_porlookup_fields[i], NULL when the record lacks it. Fills
+ * *out like jobq_job_parse (the `tar` of a type other than apdu is the
+ * correlation TAR jobq stored, not a job field: ignored), then card_class
+ * (default_class when absent) and keyset. Returns 0, or -EINVAL with
+ * reason filled when the record does not validate. */
+#define JOBQ_PORLOOKUP_NFIELDS 17
+extern const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS];
+__attribute__((warn_unused_result)) int
+jobq_porlookup_job_from(const char *const *vals, const size_t *len, const char *default_class,
+                        struct jobq_job *out, char *reason, size_t rlen);
 
 #endif

@@ -18,6 +18,8 @@
 #   E2E_CARDS_EXTRA   text appended to the generated card file
 #   E2E_METRICS=1     start /metrics on a free port (E2E_METRICS_PORT)
 #   E2E_WINDOW        the carrier's window (default 10)
+#   E2E_MSGID_FORMAT  the carrier's msgid_format (default hex; otasim's ids
+#                     are hex unless E2E_SIM_ARGS says --msgid ...)
 # and, to run a fleet of one's own (the demo, conf/demo/):
 #   E2E_KEYSTORE      a keystore file, installed mode 0600 instead of the above
 #   E2E_CARDS         a card file, instead of the above
@@ -188,7 +190,7 @@ window = ${E2E_WINDOW:-10}
 response_timeout = 5s
 reconnect_min = 100ms
 reconnect_max = 1s
-msgid_format = hex
+msgid_format = ${E2E_MSGID_FORMAT:-hex}
 max_sms = 5
 
 [route]

@@ -62,6 +62,7 @@ static void usage(FILE *f)
           "                           fault NAME VALUE | flush\n"
           "  --tls-cert F --tls-key F serve SMPP over TLS\n"
           "  --seed N                 outcomes and throttling reproducible\n"
+          "  --msgid-start N          first message id (default from the seed)\n"
           "  -v                       log links to stderr\n",
           f);
 }
@@ -333,6 +334,10 @@ int main(int argc, char **argv)
             char *end;
             o.seed = strtoull(v, &end, 10);
             bad = *end != 0;
+        } else if (OPT("--msgid-start")) {
+            char *end;
+            o.msgid_start = strtoull(v, &end, 10);
+            bad = *end != 0 || o.msgid_start == 0;
         } else {
             fprintf(stderr, "otasim: unknown option %s (try --help)\n", a);
             return 2;

@@ -1457,6 +1457,8 @@ struct sim_smsc *sim_smsc_new(struct ev_loop *loop, struct sim_world *w, const s
     s->o = *o;
     s->rng = o->seed ? o->seed : 0x9e3779b97f4a7c15ull;
     s->msgid = (o->seed % 1000) * 1000000 + 1000; /* distinct ids across --seed runs */
+    if (o->msgid_start)
+        s->msgid = o->msgid_start - 1;
     ev_timer_init(&s->heap_timer, on_heap_timer, 0, 0);
     s->heap_timer.data = s;
     ev_timer_init(&s->flush_timer, on_flush, 0.1, 0.1);

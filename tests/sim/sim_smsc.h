@@ -57,6 +57,7 @@ struct sim_opts {
     double throttle_rate;     /* answer this fraction ESME_RTHROTTLED */
     unsigned malformed_every; /* every Nth PDU sent is preceded by a malformed one */
     uint64_t seed;
+    uint64_t msgid_start; /* first message id; 0: from the seed */
     const char *tls_cert, *tls_key;
     const char *log_path, *journal_path, *state_path;
     uint16_t control_port;
