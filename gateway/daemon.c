@@ -86,6 +86,8 @@ struct porctx {
     struct ota_result res;
     char what[128]; /* the script's summary */
     char job[JOBQ_ID_MAX + 1];
+    int link;       /* carrier index of the deliver_sm that brought it */
+    uint64_t token; /* its deliver_sm_resp, answered once recorded */
 };
 
 /* A receipt on its way to jobq. */
@@ -95,6 +97,8 @@ struct rcptctx {
     char country[3]; /* of the handset (the receipt's source_addr), "" unknown */
     char stat[16], err[8];
     char key[DLR_KEY_MAX]; /* the first key, for the log */
+    int link;              /* carrier index of the deliver_sm that brought it */
+    uint64_t token;        /* its deliver_sm_resp, answered once recorded */
 };
 
 struct gw_daemon {
@@ -600,6 +604,30 @@ static void on_bounce(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce wh
 
 /* ---- 2. receipts ------------------------------------------------------------ */
 
+/* The deliver_sm_resp of a receipt or PoR waits until jobq has recorded
+ * it (gw_link_deliver_defer): answered OK before, a receipt or PoR whose
+ * FCALL Redis never ran (killed, unreachable) was lost, and its job
+ * expired although the card had done the work (the soak's "evidence
+ * lost"). Now a failed record is answered ESME_RX_T_APPN (SMPP 3.4 §5.1.3)
+ * and the SMSC delivers it again; if otagw dies first the deliver_sm was
+ * never answered and the SMSC delivers it again too (§2.8). */
+static uint64_t deliver_defer(struct gw_daemon *d, const char *carrier, int *link)
+{
+    int i = gw_config_carrier_index(d->cfg, carrier);
+    *link = i;
+    return i >= 0 && d->links[i] ? gw_link_deliver_defer(d->links[i]) : 0;
+}
+
+/* err: jobq's answer; -EINVAL (the call itself was refused) will not get
+ * better with a redelivery, anything else might. */
+static void deliver_answer(struct gw_daemon *d, int link, uint64_t token, int err)
+{
+    if (!token || link < 0 || !d->links[link])
+        return;
+    gw_link_deliver_answer(d->links[link], token,
+                           err && err != -EINVAL ? SMPPF_ESME_RX_T_APPN : SMPPF_ESME_ROK);
+}
+
 static void on_receipt_done(void *cbud, int err, const char *result, const char *job)
 {
     struct rcptctx *r = cbud;
@@ -608,13 +636,16 @@ static void on_receipt_done(void *cbud, int err, const char *result, const char 
     snprintf(obj, sizeof obj, "carrier=%s msgid=%s%s%s", r->carrier, r->key,
              job && *job ? " job=" : "", job && *job ? job : "");
     if (err) {
-        GW_LOG(GW_LOG_WARNING, "receipt", obj, "%s not recorded: %s", r->stat, strerror(-err));
+        GW_LOG(GW_LOG_WARNING, "receipt", obj, "%s not recorded: %s%s", r->stat, strerror(-err),
+               r->token && err != -EINVAL ? " (answered ESME_RX_T_APPN: the SMSC delivers it again)"
+                                          : "");
     } else {
         GW_LOG(GW_LOG_INFO, "receipt", obj, "%s%s%s -> %s", r->stat, r->err[0] ? " err:" : "",
                r->err, result);
         if (!strcmp(result, "failed"))
             count_final(d, r->carrier, r->country, "failed");
     }
+    deliver_answer(d, r->link, r->token, err);
     d->calls--;
     free(r);
 }
@@ -676,6 +707,7 @@ static void on_receipt(void *owner, const struct dlr_receipt *rc, const char *ca
         nkeys = JOBQ_MSGID_KEYS;
     for (unsigned i = 0; i < nkeys; i++)
         keys[i] = rc->keys[i];
+    r->token = deliver_defer(d, carrier, &r->link);
     d->calls++;
     if (jobq_receipt_keys(d->q, r->carrier, keys, nkeys, r->stat, r->err, on_receipt_done, r) != 0)
         on_receipt_done(r, -EINVAL, "", "");
@@ -696,12 +728,15 @@ static void on_por_done(void *cbud, int err, const char *result, const char *job
      * unknown outcome of that counter is recorded, or drops it after
      * early_ttl_ms when no job was ever sent with it. */
     if (err)
-        GW_LOG(GW_LOG_WARNING, "por", obj, "not recorded: %s", strerror(-err));
+        GW_LOG(GW_LOG_WARNING, "por", obj, "not recorded: %s%s", strerror(-err),
+               c->token && err != -EINVAL ? " (answered ESME_RX_T_APPN: the SMSC delivers it again)"
+                                          : "");
     else
         GW_LOG(GW_LOG_INFO, "por", obj, "-> %s%s", result,
                !strcmp(result, "stashed") ? " (no job for this counter yet: kept for it)" : "");
     if (!err)
         count_final(d, c->carrier, c->country[0] ? c->country : NULL, result);
+    deliver_answer(d, c->link, c->token, err);
     d->calls--;
     free(c);
 }
@@ -880,6 +915,9 @@ static void on_por_candidates(void *cbud, int err, const struct jobq_por_candida
         if (d->metrics)
             gw_metrics_por_unverified(d->metrics, metric_carrier(d, c->carrier),
                                       metric_country(d, country[0] ? country : NULL));
+        /* Without the index (Redis down) an unsecured PoR cannot be tied
+         * to its keyset: let the SMSC bring it again. */
+        deliver_answer(d, c->link, c->token, err);
         d->calls--;
         free(c);
         return;
@@ -953,6 +991,7 @@ static void por_start(struct gw_daemon *d, const char *msisdn, const char *carri
     c->tpud[0] = 0x02, c->tpud[1] = UDH_IEI_RPI, c->tpud[2] = 0x00;
     memcpy(c->tpud + C348_POR_UDH, pkt, len);
     c->len = C348_POR_UDH + len;
+    c->token = deliver_defer(d, carrier, &c->link);
     d->calls++;
     int rc = jobq_porlookup_find(d->pl, c->msisdn, c->tar, on_por_candidates, c);
     if (rc != 0)
@@ -1342,8 +1381,10 @@ void gw_daemon_free(struct gw_daemon *d)
 {
     if (!d)
         return;
-    for (unsigned i = 0; i < GW_MAX_CARRIERS; i++)
+    for (unsigned i = 0; i < GW_MAX_CARRIERS; i++) {
         gw_link_free(d->links[i]); /* no callbacks: pendings can go after */
+        d->links[i] = NULL;        /* jobq_free's callbacks answer nothing */
+    }
     while (d->pendings) {
         struct pending *p = d->pendings;
         d->pendings = p->next;
