@@ -602,7 +602,10 @@ static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char
     return 0;
 }
 
-/* The reply of a "multi" FCALL: element i answers operation i. */
+/* The reply of a "multi" FCALL, flat (queue/script.c): per operation, in
+ * order, the length of its array reply and the elements, or -1 and a reply
+ * of another kind. Each operation gets its own reply as if it had been
+ * called alone: an array that points into the flat one. */
 static void on_batch(struct jobq *q, redisReply *r, void *priv, int err)
 {
     struct op *o = priv;
@@ -610,13 +613,23 @@ static void on_batch(struct jobq *q, redisReply *r, void *priv, int err)
     int whole = err || r->type != REDIS_REPLY_ARRAY; /* an error for all of them */
     while (o) {
         struct op *n = o->next;
-        if (whole)
+        redisReply *len = !whole && i < r->elements ? r->element[i] : NULL;
+        if (whole) {
             o->fn(q, r, o->priv, err);
-        else if (i < r->elements)
-            o->fn(q, r->element[i], o->priv, 0);
-        else
+        } else if (!len || len->type != REDIS_REPLY_INTEGER || len->integer < -1 ||
+                   (size_t)(len->integer < 0 ? 1 : len->integer) > r->elements - i - 1) {
             o->fn(q, NULL, o->priv, -EPROTO);
-        i++;
+            i = r->elements; /* out of step: the rest cannot be trusted */
+        } else if (len->integer < 0) {
+            o->fn(q, r->element[i + 1], o->priv, 0);
+            i += 2;
+        } else {
+            redisReply sub = {.type = REDIS_REPLY_ARRAY,
+                              .elements = (size_t)len->integer,
+                              .element = r->element + i + 1};
+            o->fn(q, &sub, o->priv, 0);
+            i += 1 + (size_t)len->integer;
+        }
         free(o);
         o = n;
     }
@@ -799,14 +812,23 @@ int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *ca
     if (nseg == 0 || nseg > 30 || per_sm == 0 || per_sm > JOBQ_MSGID_KEYS || !carrier ||
         !*carrier || !tar || strlen(tar) != 6)
         return -EINVAL;
-    const char *a[8 + 30 * (1 + JOBQ_MSGID_KEYS)];
-    char att[16], n[8], t[8], cnt[30][12];
+    const char *a[13 + 30 * (1 + JOBQ_MSGID_KEYS)];
+    char att[16], n[8], t[8], cnt[30][12], cntr[24], pxat[24];
     fmt_u(att, sizeof att, job->attempt);
     fmt_u(n, sizeof n, nseg);
+    fmt_u(cntr, sizeof cntr, job->counter);
     lower_hex(t, tar, sizeof t);
+    /* The maps live until the deadline + map_ttl_s, and at least a minute
+     * (a job whose deadline just passed may still get its PoR). */
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    long long now = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    long long until = (long long)job->deadline_ms + (long long)q->s.map_ttl_s * 1000;
+    fmt_u(pxat, sizeof pxat, (unsigned long long)(until > now + 60000 ? until : now + 60000));
     a[0] = "submitted", a[1] = job->key, a[2] = att, a[3] = carrier, a[4] = country ? country : "";
-    a[5] = t, a[6] = job->msisdn, a[7] = n;
-    int argc = 8;
+    a[5] = t, a[6] = job->msisdn, a[7] = cntr, a[8] = job->entry, a[9] = jobq_por_name(job->por);
+    a[10] = job->tag, a[11] = pxat, a[12] = n;
+    int argc = 13;
     for (unsigned i = 0; i < nseg; i++) {
         int at = argc++;
         unsigned m = 0;
@@ -1102,9 +1124,25 @@ static void take_entry(struct jobq *q, redisReply *e)
     a[argc] = entry, l[argc++] = strlen(entry);
     a[argc] = q->s.consumer, l[argc++] = strlen(q->s.consumer);
     a[argc] = validity, l[argc++] = strlen(validity);
+    /* iccid, keyset, por, tag by position (the script needs them and
+     * writes them where it wants them in the record; "" = absent), the
+     * other fields as pairs (tag too: stored only when given). */
+    int at = argc;
+    for (int i = 0; i < 4; i++)
+        a[argc] = "", l[argc++] = 0;
+    static const char *const positional[] = {"iccid", "keyset", "por", "tag"};
     for (size_t i = 0; i < n; i++) {
         if (!jobq_field_known(kv[i].k, kv[i].klen))
             continue; /* x-* */
+        int pos = -1;
+        for (int k = 0; k < 4 && pos < 0; k++)
+            if (kv[i].klen == strlen(positional[k]) && !memcmp(kv[i].k, positional[k], kv[i].klen))
+                pos = k;
+        if (pos >= 0) {
+            a[at + pos] = kv[i].v, l[at + pos] = kv[i].vlen;
+            if (pos < 3)
+                continue;
+        }
         a[argc] = kv[i].k, l[argc++] = kv[i].klen;
         a[argc] = kv[i].v, l[argc++] = kv[i].vlen;
     }

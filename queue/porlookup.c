@@ -2,9 +2,13 @@
  *
  * Owns one hiredis async connection on the daemon's loop and the key
  * <prefix>porix:<msisdn>:<tar> (see porlookup.h for why it exists and what
- * it holds). The note is one EVAL so that the hash and its TTL change
- * together and the TTL only ever grows (an older job's shorter deadline must
- * not cut a newer job's entry short). */
+ * it holds). A note is the "note" operation of jobq's function library
+ * (queue/script.c), so that the hash and its TTL change together and the
+ * TTL only ever grows (an older job's shorter deadline must not cut a newer
+ * job's entry short). The notes of one turn of the loop go together in one
+ * FCALL (multi), sent before the loop waits: one call per turn rather than
+ * an EVAL per job (which cost Redis more than the note itself: the
+ * script's SHA1, its text parsed from the wire, one reply per call). */
 #include "queue/porlookup.h"
 
 #include <ctype.h>
@@ -18,14 +22,13 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libev.h>
 
-/* KEYS[1] the hash; ARGV keyset, cntr, ttl_ms. A counter never goes back:
- * a late note of an older attempt keeps the newer value. */
-static const char note_lua[] =
-    "local c = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')\n"
-    "if tonumber(ARGV[2]) > c then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end\n"
-    "local t = redis.call('PTTL', KEYS[1])\n"
-    "if t < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
-    "return 1\n";
+#define NOTE_MAX 256 /* notes in one FCALL */
+
+/* One note waiting for the end of the loop's turn: normalised msisdn and
+ * tar, keyset, counter and TTL as decimal text. */
+struct note {
+    char msisdn[24], tar[8], keyset[JOBQ_NAME_MAX], cntr[24], ttl[24];
+};
 
 struct jobq_porlookup {
     struct ev_loop *loop;
@@ -40,6 +43,11 @@ struct jobq_porlookup {
     int has_user, has_password;
     unsigned db;
     char prefix[64];
+    char *library;  /* jobq's function library (FUNCTION LOAD at each connection) */
+    char fname[40]; /* its function */
+    struct note *notes;
+    unsigned nnotes;
+    ev_prepare flushw; /* sends the notes before the loop waits */
 };
 
 struct find {
@@ -49,6 +57,7 @@ struct find {
 };
 
 static void pl_connect(struct jobq_porlookup *pl);
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents);
 
 static void pl_down(struct jobq_porlookup *pl)
 {
@@ -76,12 +85,15 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         pl_down(pl);
 }
 
-/* AUTH / SELECT answers: an error drops the connection (and retries). */
+/* AUTH / SELECT / FUNCTION LOAD answers: an error drops the connection (and
+ * retries); the library already there (the same text: its name is the
+ * text's hash) is fine. */
 static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
 {
     struct jobq_porlookup *pl = priv;
     redisReply *r = reply;
-    if (r && r->type == REDIS_REPLY_ERROR && pl->ac == ac && !pl->freeing)
+    if (r && r->type == REDIS_REPLY_ERROR && pl->ac == ac && !pl->freeing &&
+        !(strncmp(r->str, "ERR Library", 11) == 0 && strstr(r->str, "already exists")))
         redisAsyncDisconnect(ac);
 }
 
@@ -105,6 +117,10 @@ static void on_connect(const redisAsyncContext *cac, int status)
     }
     if (pl->db)
         redisAsyncCommand(ac, on_handshake, pl, "SELECT %u", pl->db);
+    /* jobq loads it too; here as well, so that a FUNCTION FLUSH or a
+     * failover is mended by this connection's next handshake. */
+    const char *a[] = {"FUNCTION", "LOAD", pl->library};
+    redisAsyncCommandArgv(ac, on_handshake, pl, 3, a, NULL);
 }
 
 static void pl_connect(struct jobq_porlookup *pl)
@@ -158,6 +174,21 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
     }
     pl->db = s.db;
     snprintf(pl->prefix, sizeof pl->prefix, "%s", s.prefix);
+    /* "#!lua name=<function>\n...": the library names its one function. */
+    pl->library = jobq_script_text(&s);
+    pl->notes = malloc(NOTE_MAX * sizeof *pl->notes);
+    const char *nm = pl->library ? strstr(pl->library, "name=") : NULL;
+    size_t nl = nm ? strcspn(nm + 5, "\n") : 0;
+    if (!nm || nl == 0 || nl >= sizeof pl->fname || !pl->notes) {
+        free(pl->library);
+        free(pl->notes);
+        free(pl);
+        return NULL;
+    }
+    memcpy(pl->fname, nm + 5, nl);
+    pl->fname[nl] = '\0';
+    ev_prepare_init(&pl->flushw, on_flush);
+    pl->flushw.data = pl;
     ev_timer_init(&pl->retry, on_retry, 0, 0);
     pl->retry.data = pl;
     pl_connect(pl);
@@ -170,12 +201,16 @@ void jobq_porlookup_free(struct jobq_porlookup *pl)
         return;
     pl->freeing = 1;
     ev_timer_stop(pl->loop, &pl->retry);
+    ev_prepare_stop(pl->loop, &pl->flushw);
+    pl->nnotes = 0; /* best effort, like a note lost with the connection */
     if (pl->ac) {
         redisAsyncContext *ac = pl->ac;
         pl->ac = NULL;
         redisAsyncFree(ac); /* pending finds get a NULL reply */
     }
     memset(pl->password, 0, sizeof pl->password);
+    free(pl->library);
+    free(pl->notes);
     free(pl);
 }
 
@@ -210,24 +245,65 @@ static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const cha
     return w > 0 && (size_t)w < cap ? 0 : -EINVAL;
 }
 
-static void on_note(redisAsyncContext *ac, void *reply, void *priv)
+/* The notes' reply: best effort (the keystore is the fallback), except that
+ * a missing library (FUNCTION FLUSH, a failover) reconnects, which loads it
+ * again. */
+static void on_notes(redisAsyncContext *ac, void *reply, void *priv)
 {
-    (void)ac, (void)reply, (void)priv; /* best effort: the keystore is the fallback */
+    struct jobq_porlookup *pl = priv;
+    redisReply *r = reply;
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "ERR Function not found", 22) == 0 &&
+        pl->ac == ac && !pl->freeing)
+        redisAsyncDisconnect(ac);
+}
+
+/* FCALL <fn> 0 multi 6 note msisdn tar keyset cntr ttl 6 note ...: every
+ * note queued, in the order queued. */
+static void notes_flush(struct jobq_porlookup *pl)
+{
+    unsigned n = pl->nnotes;
+    pl->nnotes = 0;
+    ev_prepare_stop(pl->loop, &pl->flushw);
+    if (n == 0 || !jobq_porlookup_is_up(pl))
+        return;
+    const char *a[4 + NOTE_MAX * 7];
+    int k = 0;
+    a[k++] = "FCALL", a[k++] = pl->fname, a[k++] = "0", a[k++] = "multi";
+    for (unsigned i = 0; i < n; i++) {
+        const struct note *t = &pl->notes[i];
+        a[k++] = "6", a[k++] = "note", a[k++] = t->msisdn, a[k++] = t->tar;
+        a[k++] = t->keyset, a[k++] = t->cntr, a[k++] = t->ttl;
+    }
+    (void)redisAsyncCommandArgv(pl->ac, on_notes, pl, k, a, NULL);
+}
+
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop, (void)revents;
+    notes_flush(w->data);
 }
 
 int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
                         const char *keyset, uint64_t cntr, uint64_t ttl_ms)
 {
-    char key[128], c[24], ttl[24];
-    if (!pl || !keyset || !*keyset || key_of(pl, msisdn, tar, key, sizeof key) != 0)
+    char key[128];
+    if (!pl || !keyset || !*keyset || strlen(keyset) >= JOBQ_NAME_MAX ||
+        key_of(pl, msisdn, tar, key, sizeof key) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
-    snprintf(c, sizeof c, "%llu", (unsigned long long)cntr);
-    snprintf(ttl, sizeof ttl, "%llu", (unsigned long long)(ttl_ms ? ttl_ms : 60000));
-    const char *a[] = {"EVAL", note_lua, "1", key, keyset, c, ttl};
-    if (redisAsyncCommandArgv(pl->ac, on_note, NULL, 7, a, NULL) != REDIS_OK)
-        return -ENOTCONN;
+    if (pl->nnotes == NOTE_MAX)
+        notes_flush(pl);
+    struct note *t = &pl->notes[pl->nnotes++];
+    /* key_of checked and normalised both: "<prefix>porix:<msisdn>:<tar>". */
+    const char *m = key + strlen(pl->prefix) + 6;
+    const char *colon = strrchr(m, ':');
+    snprintf(t->msisdn, sizeof t->msisdn, "%.*s", (int)(colon - m), m);
+    snprintf(t->tar, sizeof t->tar, "%s", colon + 1);
+    snprintf(t->keyset, sizeof t->keyset, "%s", keyset);
+    snprintf(t->cntr, sizeof t->cntr, "%llu", (unsigned long long)cntr);
+    snprintf(t->ttl, sizeof t->ttl, "%llu", (unsigned long long)(ttl_ms ? ttl_ms : 60000));
+    ev_prepare_start(pl->loop, &pl->flushw);
     return 0;
 }
 
@@ -273,6 +349,7 @@ int jobq_porlookup_find(struct jobq_porlookup *pl, const char *msisdn, const cha
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
+    notes_flush(pl); /* a find never overtakes a note queued before it */
     struct find *f = malloc(sizeof *f);
     if (!f)
         return -ENOMEM;
