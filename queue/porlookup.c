@@ -22,13 +22,9 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libev.h>
 
-#define NOTE_MAX 256 /* notes in one FCALL */
+#include "queue/resp.h"
 
-/* One note waiting for the end of the loop's turn: normalised msisdn and
- * tar, keyset, counter and TTL as decimal text. */
-struct note {
-    char msisdn[24], tar[8], keyset[JOBQ_NAME_MAX], cntr[24], ttl[24];
-};
+#define NOTE_MAX 256 /* notes in one FCALL */
 
 struct jobq_porlookup {
     struct ev_loop *loop;
@@ -43,9 +39,9 @@ struct jobq_porlookup {
     int has_user, has_password;
     unsigned db;
     char prefix[64];
-    char *library;  /* jobq's function library (FUNCTION LOAD at each connection) */
-    char fname[40]; /* its function */
-    struct note *notes;
+    char *library;        /* jobq's function library (FUNCTION LOAD at each connection) */
+    char fname[40];       /* its function */
+    struct jobq_resp req; /* the notes' FCALL, written as they are queued */
     unsigned nnotes;
     ev_prepare flushw; /* sends the notes before the loop waits */
 };
@@ -176,12 +172,10 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
     snprintf(pl->prefix, sizeof pl->prefix, "%s", s.prefix);
     /* "#!lua name=<function>\n...": the library names its one function. */
     pl->library = jobq_script_text(&s);
-    pl->notes = malloc(NOTE_MAX * sizeof *pl->notes);
     const char *nm = pl->library ? strstr(pl->library, "name=") : NULL;
     size_t nl = nm ? strcspn(nm + 5, "\n") : 0;
-    if (!nm || nl == 0 || nl >= sizeof pl->fname || !pl->notes) {
+    if (!nm || nl == 0 || nl >= sizeof pl->fname) {
         free(pl->library);
-        free(pl->notes);
         free(pl);
         return NULL;
     }
@@ -203,6 +197,7 @@ void jobq_porlookup_free(struct jobq_porlookup *pl)
     ev_timer_stop(pl->loop, &pl->retry);
     ev_prepare_stop(pl->loop, &pl->flushw);
     pl->nnotes = 0; /* best effort, like a note lost with the connection */
+    jobq_resp_reset(&pl->req);
     if (pl->ac) {
         redisAsyncContext *ac = pl->ac;
         pl->ac = NULL;
@@ -210,7 +205,7 @@ void jobq_porlookup_free(struct jobq_porlookup *pl)
     }
     memset(pl->password, 0, sizeof pl->password);
     free(pl->library);
-    free(pl->notes);
+    jobq_resp_free(&pl->req);
     free(pl);
 }
 
@@ -219,10 +214,9 @@ int jobq_porlookup_is_up(const struct jobq_porlookup *pl)
     return pl && pl->ready && pl->ac;
 }
 
-/* "<prefix>porix:<msisdn>:<tar>" with the '+' dropped and the TAR in lower
- * case (as jobq writes its por map); -EINVAL on anything else. */
-static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
-                  size_t cap)
+/* The msisdn without its '+' (*m, *ml digits) and the TAR in lower case
+ * (t, as jobq writes its por map); -EINVAL on anything else. */
+static int norm(const char *msisdn, const char *tar, const char **m, size_t *ml, char t[7])
 {
     if (!msisdn || !tar)
         return -EINVAL;
@@ -234,15 +228,32 @@ static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const cha
     for (size_t i = 0; i < n; i++)
         if (!isdigit((unsigned char)msisdn[i]))
             return -EINVAL;
-    char t[7];
     for (int i = 0; i < 6; i++) {
         if (!isxdigit((unsigned char)tar[i]))
             return -EINVAL;
         t[i] = (char)tolower((unsigned char)tar[i]);
     }
     t[6] = '\0';
-    int w = snprintf(out, cap, "%sporix:%s:%s", pl->prefix, msisdn, t);
-    return w > 0 && (size_t)w < cap ? 0 : -EINVAL;
+    *m = msisdn, *ml = n;
+    return 0;
+}
+
+/* "<prefix>porix:<msisdn>:<tar>" (see norm); -EINVAL on bad input. */
+static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
+                  size_t cap)
+{
+    const char *m;
+    size_t ml, pfx = strlen(pl->prefix);
+    char t[7];
+    if (norm(msisdn, tar, &m, &ml, t) != 0 || pfx + 6 + ml + 1 + 6 + 1 > cap)
+        return -EINVAL;
+    char *w = out;
+    memcpy(w, pl->prefix, pfx), w += pfx;
+    memcpy(w, "porix:", 6), w += 6;
+    memcpy(w, m, ml), w += ml;
+    *w++ = ':';
+    memcpy(w, t, 7);
+    return 0;
 }
 
 /* The notes' reply: best effort (the keystore is the fallback), except that
@@ -258,23 +269,17 @@ static void on_notes(redisAsyncContext *ac, void *reply, void *priv)
 }
 
 /* FCALL <fn> 0 multi 6 note msisdn tar keyset cntr ttl 6 note ...: every
- * note queued, in the order queued. */
+ * note queued, in the order queued (written into pl->req as queued). */
 static void notes_flush(struct jobq_porlookup *pl)
 {
     unsigned n = pl->nnotes;
     pl->nnotes = 0;
     ev_prepare_stop(pl->loop, &pl->flushw);
-    if (n == 0 || !jobq_porlookup_is_up(pl))
-        return;
-    const char *a[4 + NOTE_MAX * 7];
-    int k = 0;
-    a[k++] = "FCALL", a[k++] = pl->fname, a[k++] = "0", a[k++] = "multi";
-    for (unsigned i = 0; i < n; i++) {
-        const struct note *t = &pl->notes[i];
-        a[k++] = "6", a[k++] = "note", a[k++] = t->msisdn, a[k++] = t->tar;
-        a[k++] = t->keyset, a[k++] = t->cntr, a[k++] = t->ttl;
-    }
-    (void)redisAsyncCommandArgv(pl->ac, on_notes, pl, k, a, NULL);
+    size_t len = 0;
+    const char *cmd = n ? jobq_resp_command(&pl->req, &len) : NULL;
+    if (cmd && jobq_porlookup_is_up(pl))
+        (void)redisAsyncFormattedCommand(pl->ac, on_notes, pl, cmd, len);
+    jobq_resp_reset(&pl->req);
 }
 
 static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -286,23 +291,31 @@ static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
 int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
                         const char *keyset, uint64_t cntr, uint64_t ttl_ms)
 {
-    char key[128];
+    const char *m;
+    size_t ml;
+    char t[7];
     if (!pl || !keyset || !*keyset || strlen(keyset) >= JOBQ_NAME_MAX ||
-        key_of(pl, msisdn, tar, key, sizeof key) != 0)
+        norm(msisdn, tar, &m, &ml, t) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
     if (pl->nnotes == NOTE_MAX)
         notes_flush(pl);
-    struct note *t = &pl->notes[pl->nnotes++];
-    /* key_of checked and normalised both: "<prefix>porix:<msisdn>:<tar>". */
-    const char *m = key + strlen(pl->prefix) + 6;
-    const char *colon = strrchr(m, ':');
-    snprintf(t->msisdn, sizeof t->msisdn, "%.*s", (int)(colon - m), m);
-    snprintf(t->tar, sizeof t->tar, "%s", colon + 1);
-    snprintf(t->keyset, sizeof t->keyset, "%s", keyset);
-    snprintf(t->cntr, sizeof t->cntr, "%llu", (unsigned long long)cntr);
-    snprintf(t->ttl, sizeof t->ttl, "%llu", (unsigned long long)(ttl_ms ? ttl_ms : 60000));
+    struct jobq_resp *r = &pl->req;
+    if (pl->nnotes++ == 0) {
+        jobq_resp_reset(r);
+        jobq_resp_arg(r, "FCALL", 5);
+        jobq_resp_str(r, pl->fname);
+        jobq_resp_arg(r, "0", 1);
+        jobq_resp_arg(r, "multi", 5);
+    }
+    jobq_resp_arg(r, "6", 1);
+    jobq_resp_arg(r, "note", 4);
+    jobq_resp_arg(r, m, ml);
+    jobq_resp_arg(r, t, 6);
+    jobq_resp_str(r, keyset);
+    jobq_resp_u64(r, cntr);
+    jobq_resp_u64(r, ttl_ms ? ttl_ms : 60000);
     ev_prepare_start(pl->loop, &pl->flushw);
     return 0;
 }

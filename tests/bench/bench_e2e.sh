@@ -101,7 +101,12 @@ bench_start() {
     sed -i -e 's/^log_level = debug/log_level = warning/' \
         -e 's/^default_validity = 300s/default_validity = 3600s\nbatch = 512\nmax_inflight = 4096/' \
         "$E2E_CONF"
-    spawn otagw "$OTAGW" -c "$E2E_CONF"
+    if [ -n "${BENCH_E2E_CALLGRIND_GW:-}" ]; then
+        spawn otagw valgrind --tool=callgrind --instr-atstart=no \
+            --callgrind-out-file="$BENCH_E2E_CALLGRIND_GW" "$OTAGW" -c "$E2E_CONF"
+    else
+        spawn otagw "$OTAGW" -c "$E2E_CONF"
+    fi
     OTAGW_PID=$otagw_PID
     local n=400
     # Taking jobs: its XREADGROUP BLOCK waits (it starts once a bind is up).
@@ -164,6 +169,7 @@ drained() {
 bench_start 20 30 || exit 1
 RCLI config resetstat >/dev/null
 [ -z "${BENCH_E2E_CALLGRIND:-}" ] || callgrind_control -i on "$REDIS_PID" >/dev/null
+[ -z "${BENCH_E2E_CALLGRIND_GW:-}" ] || callgrind_control -i on "$OTAGW_PID" >/dev/null
 g0=$(cpu_ticks "$OTAGW_PID") r0=$(cpu_ticks "$REDIS_PID") s0=$(cpu_ticks "$SIM_PID")
 t0=$(now_ms)
 bench_jobs 0 "$N"
@@ -171,10 +177,10 @@ t_enq=$(now_ms)
 drained || echo "e2e: part 1 timed out"
 g1=$(cpu_ticks "$OTAGW_PID") r1=$(cpu_ticks "$REDIS_PID") s1=$(cpu_ticks "$SIM_PID")
 RCLI info commandstats | tr -d '\r' >"$TMP/cmdstats.txt"
-if [ -n "${BENCH_E2E_CALLGRIND:-}" ]; then
-    callgrind_control -d "$REDIS_PID" >/dev/null
-    callgrind_control -i off "$REDIS_PID" >/dev/null
-fi
+for p in ${BENCH_E2E_CALLGRIND:+$REDIS_PID} ${BENCH_E2E_CALLGRIND_GW:+$OTAGW_PID}; do
+    callgrind_control -d "$p" >/dev/null
+    callgrind_control -i off "$p" >/dev/null
+done
 finals - >"$TMP/finals.txt"
 # Latency per job (sorted), then the figures.
 awk '{ split($1, id, "-"); print $3 - id[1], $2, id[1], $3 }' "$TMP/finals.txt" |
