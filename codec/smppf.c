@@ -6,15 +6,20 @@
  * nobody else may read, the zero octets it needs after a PDU (it strlen()s
  * before checking lengths), the spare output octet pack wants.
  *
- * Decoding is two passes. Ours walks the whole PDU first: every C-Octet
- * String found terminated within its SMPP 3.4 §4 limit, sm_length within
- * the PDU, every TLV whole and counted (SMPPF_TLV_MAX). Only then does
- * libsmpp34 see a private copy of the mandatory part, without the TLVs
- * (29+ TLVs overflow its 2048-octet error text and crash it), with the
- * header values it refuses (vendor command_status, sequence 0) and the
- * TON/NPI/interface_version octets outside its tables replaced by neutral
- * ones; our own values are put back after. TLVs are decoded here, never by
- * libsmpp34 (it allocates about 1 KiB per TLV).
+ * Decoding: ours walks the whole PDU: every C-Octet String found
+ * terminated within its SMPP 3.4 §4 limit, sm_length within the PDU, every
+ * TLV whole and counted (SMPPF_TLV_MAX). A second pass by libsmpp34 must
+ * agree with it (binds always; every PDU in smppf_decode_lib()): it sees a
+ * private copy of the mandatory part, without the TLVs (29+ TLVs overflow
+ * its 2048-octet error text and crash it), with the header values it
+ * refuses (vendor command_status, sequence 0) and the TON/NPI/
+ * interface_version octets outside its tables replaced by neutral ones; our
+ * own values are put back after. TLVs are decoded here, never by
+ * libsmpp34 (it allocates about 1 KiB per TLV). smppf_decode() leaves the
+ * second pass out for the per-message PDUs (submit_sm, deliver_sm and
+ * their resps): their unpack formats some 16 error texts per PDU, a third
+ * of otagw's CPU per job (docs/queue.md "Performance"); test_smppf and
+ * fuzz_smpp_pdu hold the two decoders to the same answers instead.
  *
  * Encoding: libsmpp34 packs the mandatory part of bind_*, bind_*_resp
  * and deliver_sm from a local struct (it truncates over-long strings in
@@ -482,12 +487,15 @@ static enum smppf_err decode_bind(const uint8_t *buf, size_t len, struct smppf_p
     return SMPPF_OK;
 }
 
-static enum smppf_err decode_sm(const uint8_t *buf, size_t len, struct smppf_pdu *pdu, int deliver)
+static enum smppf_err decode_sm(const uint8_t *buf, size_t len, struct smppf_pdu *pdu, int deliver,
+                                int lib)
 {
     struct rd r = {buf, len, SMPPF_HDR_LEN};
     struct walk w = {0};
     struct smppf_sm *s = &pdu->u.sm;
     TRY(walk_sm(&r, s, &w, deliver));
+    if (!lib)
+        return SMPPF_OK;
     const uint8_t *lsm;
     const char *lsrc, *ldst;
     unsigned llen;
@@ -543,7 +551,7 @@ static enum smppf_err decode_bind_resp(const uint8_t *buf, size_t len, struct sm
     return SMPPF_OK;
 }
 
-static enum smppf_err decode_sm_resp(const uint8_t *buf, size_t len, struct smppf_pdu *pdu)
+static enum smppf_err decode_sm_resp(const uint8_t *buf, size_t len, struct smppf_pdu *pdu, int lib)
 {
     struct rd r = {buf, len, SMPPF_HDR_LEN};
     struct smppf_tlvs t = {0};
@@ -553,6 +561,8 @@ static enum smppf_err decode_sm_resp(const uint8_t *buf, size_t len, struct smpp
     TRY(rd_cstr(&r, 65, id));
     struct walk w = {.mand_end = r.off};
     TRY(rd_tlvs(&r, &t));
+    if (!lib)
+        return SMPPF_OK;
     if (pdu->hdr.command_id == SMPPF_SUBMIT_SM_RESP) {
         submit_sm_resp_t lr;
         TRY(lib_unpack(&lr, sizeof lr, buf, &w));
@@ -567,7 +577,7 @@ static enum smppf_err decode_sm_resp(const uint8_t *buf, size_t len, struct smpp
     return SMPPF_OK;
 }
 
-enum smppf_err smppf_decode(const uint8_t *buf, size_t len, struct smppf_pdu *pdu)
+static enum smppf_err decode(const uint8_t *buf, size_t len, struct smppf_pdu *pdu, int lib)
 {
     memset(pdu, 0, sizeof *pdu);
     TRY(smppf_header_check(buf, len, &pdu->hdr));
@@ -590,12 +600,12 @@ enum smppf_err smppf_decode(const uint8_t *buf, size_t len, struct smppf_pdu *pd
     case SMPPF_BIND_TRANSCEIVER_RESP:
         return decode_bind_resp(buf, len, pdu);
     case SMPPF_SUBMIT_SM:
-        return decode_sm(buf, len, pdu, 0);
+        return decode_sm(buf, len, pdu, 0, lib);
     case SMPPF_DELIVER_SM:
-        return decode_sm(buf, len, pdu, 1);
+        return decode_sm(buf, len, pdu, 1, lib);
     case SMPPF_SUBMIT_SM_RESP:
     case SMPPF_DELIVER_SM_RESP:
-        return decode_sm_resp(buf, len, pdu);
+        return decode_sm_resp(buf, len, pdu, lib);
     case SMPPF_GENERIC_NACK:
     case SMPPF_ENQUIRE_LINK:
     case SMPPF_ENQUIRE_LINK_RESP:
@@ -606,6 +616,16 @@ enum smppf_err smppf_decode(const uint8_t *buf, size_t len, struct smppf_pdu *pd
         return SMPPF_OK;
     }
     return SMPPF_ERR_CMD;
+}
+
+enum smppf_err smppf_decode(const uint8_t *buf, size_t len, struct smppf_pdu *pdu)
+{
+    return decode(buf, len, pdu, 0);
+}
+
+enum smppf_err smppf_decode_lib(const uint8_t *buf, size_t len, struct smppf_pdu *pdu)
+{
+    return decode(buf, len, pdu, 1);
 }
 
 /* ---- encode ------------------------------------------------------------ */

@@ -13,9 +13,11 @@
  *   2. smppf_decode() on the whole PDU: walks every mandatory field with its
  *      §4 size limit and every TLV (§3.2.4, §5.3) itself, counts them
  *      (SMPPF_TLV_MAX), and only then hands libsmpp34 the mandatory part of
- *      the PDUs it survives (LIBSMPP34.md: 29+ TLVs crash it; the 17-octet
+ *      the binds it survives (LIBSMPP34.md: 29+ TLVs crash it; the 17-octet
  *      error submit_sm_resp, vendor command_status values, sequence 0 and
- *      TON/NPI outside its tables make it fail).
+ *      TON/NPI outside its tables make it fail). submit_sm, deliver_sm and
+ *      their resps are ours alone; smppf_decode_lib() runs libsmpp34 on
+ *      them too, for the tests that check both read them alike.
  *
  * No I/O, no clock, no logging, no allocation visible to the caller.
  * Pointers in a decoded PDU (message_payload) point into the caller's input
@@ -247,6 +249,13 @@ smppf_header_check(const uint8_t *buf, size_t len, struct smppf_hdr *h);
  * Returns SMPPF_OK or a negative enum smppf_err. */
 __attribute__((warn_unused_result)) enum smppf_err smppf_decode(const uint8_t *buf, size_t len,
                                                                 struct smppf_pdu *pdu);
+
+/* smppf_decode with libsmpp34's second pass for every PDU (smppf_decode
+ * runs it for binds only): the same answers, or SMPPF_ERR_LIB where the
+ * two parsers disagree. For the tests that hold smppf_decode to
+ * libsmpp34's reading (test_smppf, fuzz_smpp_pdu). */
+__attribute__((warn_unused_result)) enum smppf_err smppf_decode_lib(const uint8_t *buf, size_t len,
+                                                                    struct smppf_pdu *pdu);
 
 /* Encodes pdu (hdr.command_id, hdr.command_status, hdr.sequence_number
  * taken from it; command_length computed) into out. *outlen gets the PDU

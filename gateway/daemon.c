@@ -146,6 +146,24 @@ static void tar_hex(const uint8_t t[3], char out[7])
     snprintf(out, 7, "%02x%02x%02x", t[0], t[1], t[2]);
 }
 
+/* "job=<key>" or "job=<key> carrier=<name>" (carrier NULL: the first),
+ * the log object of the job path, without printf: it is built for every
+ * job whether or not the line is logged. */
+static const char *job_obj(char *buf, size_t cap, const char *key, const char *carrier)
+{
+    const char *part[4] = {"job=", key, carrier ? " carrier=" : "", carrier ? carrier : ""};
+    size_t o = 0;
+    for (int i = 0; i < 4; i++) {
+        size_t l = strlen(part[i]);
+        if (l > cap - 1 - o)
+            l = cap - 1 - o;
+        memcpy(buf + o, part[i], l);
+        o += l;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static const char *mask(const char *msisdn, char *buf, size_t cap)
 {
     return gw_log_msisdn(msisdn, buf, cap);
@@ -304,7 +322,7 @@ static void pending_resolve(struct pending *p)
     struct jobq_job *job = p->job;
     p->job = NULL;
     char obj[128];
-    snprintf(obj, sizeof obj, "job=%s carrier=%s", job->key, c->name);
+    job_obj(obj, sizeof obj, job->key, c->name);
     int rc = 0;
     if (p->nfail) {
         GW_LOG(GW_LOG_INFO, "job", obj, "failed: %s", p->reason);
@@ -376,7 +394,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
 {
     struct gw_daemon *d = ud;
     char obj[128], err[320], m[32];
-    snprintf(obj, sizeof obj, "job=%s", job->key);
+    job_obj(obj, sizeof obj, job->key, NULL);
     if (d->stopping) {
         jobq_job_release(d->q, job);
         return;
@@ -516,7 +534,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     if (d->pendings)
         d->pendings->prev = pd;
     d->pendings = pd;
-    snprintf(obj, sizeof obj, "job=%s carrier=%s", job->key, d->cfg->carriers[pd->carrier].name);
+    job_obj(obj, sizeof obj, job->key, d->cfg->carriers[pd->carrier].name);
     GW_LOG(GW_LOG_INFO, "job", obj, "sending %s: %s, %u SM(s), cntr %llu, keyset %s, to %s",
            s->summary, pd->tar, pd->nseg, (unsigned long long)job->counter, ks->name,
            mask(job->msisdn, m, sizeof m));
@@ -538,11 +556,12 @@ static void on_submit_resp(void *owner, void *ctx, uint64_t ctx_id, uint32_t sta
     if (verdict == GW_VERDICT_OK && seg < UDH_SM_MAX) {
         /* Every key: a receipt that reads the id in the other base still
          * finds the job (msgid_format = auto, docs/queue.md). */
-        for (unsigned k = 0; k < DLR_KEYS; k++)
-            snprintf(p->msgid[seg][k], sizeof p->msgid[seg][k], "%s",
-                     k < nkeys ? keys[k]
-                     : k == 0  ? message_id
-                               : "");
+        for (unsigned k = 0; k < DLR_KEYS; k++) {
+            const char *v = k < nkeys ? keys[k] : k == 0 ? message_id : "";
+            size_t l = strnlen(v, sizeof p->msgid[seg][k] - 1);
+            memcpy(p->msgid[seg][k], v, l);
+            p->msgid[seg][k][l] = '\0';
+        }
         if (p->msgid[seg][0][0])
             p->nok++;
         else

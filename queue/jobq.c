@@ -25,6 +25,7 @@
 
 #include "codec/hex.h"
 #include "queue/outcome.h"
+#include "queue/resp.h"
 #include "queue/script.h"
 
 #define MAX_ARGS    (8 + 2 * JOBQ_FIELDS_MAX)
@@ -87,8 +88,9 @@ struct jobq {
     char last_why[256];
     struct op *batch, **batch_tail; /* script calls queued in this loop turn */
     unsigned nbatch;
-    ev_prepare flushw; /* sends them before the loop waits */
-    struct item *pool; /* freed items kept for reuse */
+    struct jobq_resp req; /* their FCALL, written as they are queued */
+    ev_prepare flushw;    /* sends them before the loop waits */
+    struct item *pool;    /* freed items kept for reuse */
     unsigned npool;
     struct item *held; /* jobs whose lease this instance renews */
     ev_timer renew;
@@ -96,15 +98,12 @@ struct jobq {
 
 typedef void reply_fn(struct jobq *q, redisReply *r, void *priv, int err);
 
-/* One queued script call: its reply function and a copy of its arguments
- * (the caller's live on its stack). */
+/* One queued script call: its reply function (its arguments are already
+ * in the FCALL's text, q->req). */
 struct op {
     struct op *next;
     reply_fn *fn;
     void *priv;
-    int argc;
-    size_t *argl;
-    char **argv; /* argc pointers into the same allocation */
 };
 
 #define BATCH_MAX 256 /* operations in one FCALL */
@@ -359,6 +358,25 @@ static int conn_send(struct conn *c, int internal, reply_fn *fn, void *priv, int
     return 0;
 }
 
+/* conn_send for a command already written as RESP text. */
+static int conn_send_formatted(struct conn *c, reply_fn *fn, void *priv, const char *cmd,
+                               size_t len)
+{
+    if (!c->ac || c->st != C_READY)
+        return -ENOTCONN;
+    struct req *rq = malloc(sizeof *rq);
+    if (!rq)
+        return -ENOMEM;
+    rq->c = c, rq->fn = fn, rq->priv = priv;
+    if (redisAsyncFormattedCommand(c->ac, on_reply, rq, cmd, len) != REDIS_OK) {
+        free(rq);
+        return -ENOTCONN;
+    }
+    if (c->outstanding++ == 0)
+        c->since = ev_now(c->q->loop);
+    return 0;
+}
+
 /* FUNCTION LOAD of a library already there: the same text (its name is
  * the text's hash), so nothing to do. */
 static int library_exists(const char *err)
@@ -519,12 +537,14 @@ static struct item *item_new(struct jobq *q)
     if (it) {
         q->pool = it->next;
         q->npool--;
-        memset(it, 0, sizeof *it);
     } else {
-        it = calloc(1, sizeof *it);
+        it = malloc(sizeof *it);
         if (!it)
             abort(); /* as hiredis does on OOM */
     }
+    /* The job (some 6 kB) is zeroed by jobq_job_parse, which every item
+     * goes through first (take_entry, retry_item); the rest here. */
+    memset((char *)it + offsetof(struct item, q), 0, sizeof *it - offsetof(struct item, q));
     it->q = q;
     return it;
 }
@@ -564,10 +584,7 @@ static void item_free(struct item *it)
         return;
     if (it->q)
         unhold(it->q, it);
-    for (int i = 0; i < it->argc; i++)
-        free(it->argv[i]);
-    free(it->argv);
-    free(it->argl);
+    free(it->argv); /* argl and the strings are in the same allocation */
     struct jobq *q = it->q;
     if (q && !q->freeing && q->npool < ITEM_POOL) {
         it->next = q->pool;
@@ -603,9 +620,10 @@ static const char *word(redisReply *r, size_t i)
 static void batch_flush(struct jobq *q);
 
 /* A script call: the operation and its arguments, queued and sent with the
- * others of this turn of the loop in one FCALL (batch_flush). fn runs
- * exactly once, as for conn_send; returns -ENOTCONN (fn not called) when
- * the command connection is not ready. */
+ * others of this turn of the loop in one FCALL (batch_flush): they are
+ * written into its text at once. fn runs exactly once, as for conn_send;
+ * returns -ENOTCONN (fn not called) when the command connection is not
+ * ready. */
 static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char **argv,
                   const size_t *argl)
 {
@@ -613,26 +631,21 @@ static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char
         return -E2BIG;
     if (!q->cmd.ac || q->cmd.st != C_READY)
         return -ENOTCONN;
-    size_t bytes = sizeof(struct op) + (size_t)argc * (sizeof(char *) + sizeof(size_t));
-    size_t lens[MAX_ARGS];
-    for (int i = 0; i < argc; i++) {
-        lens[i] = argl ? argl[i] : strlen(argv[i]);
-        bytes += lens[i] + 1;
-    }
-    struct op *o = malloc(bytes);
+    struct op *o = malloc(sizeof *o);
     if (!o)
         return -ENOMEM;
-    o->next = NULL, o->fn = fn, o->priv = priv, o->argc = argc;
-    o->argl = (size_t *)(o + 1);
-    o->argv = (char **)(o->argl + argc);
-    char *w = (char *)(o->argv + argc);
-    for (int i = 0; i < argc; i++) {
-        o->argl[i] = lens[i];
-        o->argv[i] = w;
-        memcpy(w, argv[i], lens[i]);
-        w[lens[i]] = '\0';
-        w += lens[i] + 1;
+    o->next = NULL, o->fn = fn, o->priv = priv;
+    struct jobq_resp *r = &q->req;
+    if (q->nbatch == 0) {
+        jobq_resp_reset(r);
+        jobq_resp_arg(r, "FCALL", 5);
+        jobq_resp_str(r, q->fname);
+        jobq_resp_arg(r, "0", 1);
+        jobq_resp_arg(r, "multi", 5);
     }
+    jobq_resp_u64(r, (uint64_t)argc);
+    for (int i = 0; i < argc; i++)
+        jobq_resp_arg(r, argv[i], argl ? argl[i] : strlen(argv[i]));
     *q->batch_tail = o;
     q->batch_tail = &o->next;
     if (++q->nbatch >= BATCH_MAX)
@@ -642,7 +655,10 @@ static int script(struct jobq *q, reply_fn *fn, void *priv, int argc, const char
     return 0;
 }
 
-/* The reply of a "multi" FCALL: element i answers operation i. */
+/* The reply of a "multi" FCALL, flat (queue/script.c): per operation, in
+ * order, the length of its array reply and the elements, or -1 and a reply
+ * of another kind. Each operation gets its own reply as if it had been
+ * called alone: an array that points into the flat one. */
 static void on_batch(struct jobq *q, redisReply *r, void *priv, int err)
 {
     struct op *o = priv;
@@ -650,13 +666,23 @@ static void on_batch(struct jobq *q, redisReply *r, void *priv, int err)
     int whole = err || r->type != REDIS_REPLY_ARRAY; /* an error for all of them */
     while (o) {
         struct op *n = o->next;
-        if (whole)
+        redisReply *len = !whole && i < r->elements ? r->element[i] : NULL;
+        if (whole) {
             o->fn(q, r, o->priv, err);
-        else if (i < r->elements)
-            o->fn(q, r->element[i], o->priv, 0);
-        else
+        } else if (!len || len->type != REDIS_REPLY_INTEGER || len->integer < -1 ||
+                   (size_t)(len->integer < 0 ? 1 : len->integer) > r->elements - i - 1) {
             o->fn(q, NULL, o->priv, -EPROTO);
-        i++;
+            i = r->elements; /* out of step: the rest cannot be trusted */
+        } else if (len->integer < 0) {
+            o->fn(q, r->element[i + 1], o->priv, 0);
+            i += 2;
+        } else {
+            redisReply sub = {.type = REDIS_REPLY_ARRAY,
+                              .elements = (size_t)len->integer,
+                              .element = r->element + i + 1};
+            o->fn(q, &sub, o->priv, 0);
+            i += 1 + (size_t)len->integer;
+        }
         free(o);
         o = n;
     }
@@ -672,54 +698,23 @@ static void batch_fail(struct jobq *q, struct op *o, int err)
     }
 }
 
-/* Sends what was queued: one operation as FCALL <fn> 0 op args..., more as
- * FCALL <fn> 0 multi n1 op args... n2 op args... (queue/script.c). One
- * call runs the library's prologue and reads the server clock once for
- * all of them, and costs one reply to parse. */
+/* Sends what was queued: FCALL <fn> 0 multi n1 op args... n2 op args...
+ * (queue/script.c), one operation or many. One call runs the library's
+ * prologue and reads the server clock once for all of them, and costs one
+ * reply to parse. */
 static void batch_flush(struct jobq *q)
 {
     struct op *list = q->batch;
-    unsigned n = q->nbatch;
     q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
     ev_prepare_stop(q->loop, &q->flushw);
     if (!list)
         return;
-    size_t argc = 3 + (n > 1 ? 1 : 0);
-    for (struct op *o = list; o; o = o->next)
-        argc += (size_t)o->argc + (n > 1 ? 1 : 0);
-    const char **a = malloc(argc * sizeof *a);
-    size_t *l = malloc(argc * sizeof *l);
-    char(*cnt)[12] = n > 1 ? malloc(n * sizeof *cnt) : NULL;
-    if (!a || !l || (n > 1 && !cnt)) {
-        free(a), free(l), free(cnt);
-        batch_fail(q, list, -ENOMEM);
-        return;
-    }
-    size_t k = 0;
-    a[k] = "FCALL", l[k++] = 5;
-    a[k] = q->fname, l[k++] = strlen(q->fname);
-    a[k] = "0", l[k++] = 1;
-    if (n > 1)
-        a[k] = "multi", l[k++] = 5;
-    unsigned j = 0;
-    for (struct op *o = list; o; o = o->next, j++) {
-        if (n > 1) {
-            int cl = snprintf(cnt[j], sizeof cnt[j], "%d", o->argc);
-            a[k] = cnt[j], l[k++] = (size_t)cl;
-        }
-        for (int i = 0; i < o->argc; i++)
-            a[k] = o->argv[i], l[k++] = o->argl[i];
-    }
-    int rc;
-    if (n > 1)
-        rc = conn_send(&q->cmd, 0, on_batch, list, (int)argc, a, l);
-    else
-        rc = conn_send(&q->cmd, 0, list->fn, list->priv, (int)argc, a, l);
-    free(a), free(l), free(cnt);
+    size_t len = 0;
+    const char *cmd = jobq_resp_command(&q->req, &len);
+    int rc = cmd ? conn_send_formatted(&q->cmd, on_batch, list, cmd, len) : -ENOMEM;
+    jobq_resp_reset(&q->req);
     if (rc != 0)
         batch_fail(q, list, rc);
-    else if (n == 1)
-        free(list);
 }
 
 static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -802,15 +797,25 @@ static int outcome(struct jobq *q, struct jobq_job *job, jobq_done_fn *done, voi
                    const char **argv)
 {
     struct item *it = (struct item *)job;
-    it->argv = calloc((size_t)argc, sizeof *it->argv);
-    it->argl = calloc((size_t)argc, sizeof *it->argl);
-    if (!it->argv || !it->argl)
-        abort(); /* as hiredis does on OOM */
+    /* One allocation: pointers, lengths, then the strings. */
+    size_t bytes = (size_t)argc * (sizeof *it->argv + sizeof *it->argl);
+    size_t lens[MAX_ARGS];
+    if (argc > MAX_ARGS)
+        abort(); /* the callers' arrays are smaller */
     for (int i = 0; i < argc; i++) {
-        it->argl[i] = strlen(argv[i]);
-        it->argv[i] = strdup(argv[i]);
-        if (!it->argv[i])
-            abort();
+        lens[i] = strlen(argv[i]);
+        bytes += lens[i] + 1;
+    }
+    it->argv = malloc(bytes);
+    if (!it->argv)
+        abort(); /* as hiredis does on OOM */
+    it->argl = (size_t *)(it->argv + argc);
+    char *w = (char *)(it->argl + argc);
+    for (int i = 0; i < argc; i++) {
+        it->argl[i] = lens[i];
+        it->argv[i] = w;
+        memcpy(w, argv[i], lens[i] + 1);
+        w += lens[i] + 1;
     }
     it->argc = argc;
     it->done = done;
@@ -819,9 +824,24 @@ static int outcome(struct jobq *q, struct jobq_job *job, jobq_done_fn *done, voi
     return 0;
 }
 
+/* Decimal v into b (n octets), cut to fit like snprintf; without printf
+ * (a microsecond a call, several per job). */
 static void fmt_u(char *b, size_t n, unsigned long long v)
 {
-    snprintf(b, n, "%llu", v);
+    char t[21];
+    size_t l = jobq_u64(t, v);
+    if (l >= n)
+        l = n - 1;
+    memcpy(b, t, l);
+    b[l] = '\0';
+}
+
+/* snprintf(dst, cap, "%s", src) without printf. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t l = strnlen(src, cap - 1);
+    memcpy(dst, src, l);
+    dst[l] = '\0';
 }
 
 static void lower_hex(char *dst, const char *src, size_t cap)
@@ -839,14 +859,23 @@ int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *ca
     if (nseg == 0 || nseg > 30 || per_sm == 0 || per_sm > JOBQ_MSGID_KEYS || !carrier ||
         !*carrier || !tar || strlen(tar) != 6)
         return -EINVAL;
-    const char *a[8 + 30 * (1 + JOBQ_MSGID_KEYS)];
-    char att[16], n[8], t[8], cnt[30][12];
+    const char *a[13 + 30 * (1 + JOBQ_MSGID_KEYS)];
+    char att[16], n[8], t[8], cnt[30][12], cntr[24], pxat[24];
     fmt_u(att, sizeof att, job->attempt);
     fmt_u(n, sizeof n, nseg);
+    fmt_u(cntr, sizeof cntr, job->counter);
     lower_hex(t, tar, sizeof t);
+    /* The maps live until the deadline + map_ttl_s, and at least a minute
+     * (a job whose deadline just passed may still get its PoR). */
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    long long now = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    long long until = (long long)job->deadline_ms + (long long)q->s.map_ttl_s * 1000;
+    fmt_u(pxat, sizeof pxat, (unsigned long long)(until > now + 60000 ? until : now + 60000));
     a[0] = "submitted", a[1] = job->key, a[2] = att, a[3] = carrier, a[4] = country ? country : "";
-    a[5] = t, a[6] = job->msisdn, a[7] = n;
-    int argc = 8;
+    a[5] = t, a[6] = job->msisdn, a[7] = cntr, a[8] = job->entry, a[9] = jobq_por_name(job->por);
+    a[10] = job->tag, a[11] = pxat, a[12] = n;
+    int argc = 13;
     for (unsigned i = 0; i < nseg; i++) {
         int at = argc++;
         unsigned m = 0;
@@ -1085,10 +1114,10 @@ static void on_intake(struct jobq *q, redisReply *r, void *priv, int err)
         struct jobq_job *j = &it->job;
         j->attempt = (unsigned)r->element[1]->integer;
         j->counter = (uint64_t)r->element[2]->integer;
-        snprintf(j->keyset, sizeof j->keyset, "%s", word(r, 3));
-        snprintf(j->card_class, sizeof j->card_class, "%s", word(r, 4));
+        copy_str(j->keyset, sizeof j->keyset, word(r, 3));
+        copy_str(j->card_class, sizeof j->card_class, word(r, 4));
         j->deadline_ms = strtoll(word(r, 5), NULL, 10);
-        snprintf(j->entry, sizeof j->entry, "%s", word(r, 6));
+        copy_str(j->entry, sizeof j->entry, word(r, 6));
         if (q->freeing) {
             item_free(it);
             resolved(q);
@@ -1153,8 +1182,8 @@ static void take_entry(struct jobq *q, redisReply *e)
         q->cb.country(q->ud, it->job.msisdn, cc);
         cc[2] = '\0';
     }
-    snprintf(it->job.key, sizeof it->job.key, "%s", it->job.id[0] ? it->job.id : entry);
-    snprintf(it->job.entry, sizeof it->job.entry, "%s", entry);
+    copy_str(it->job.key, sizeof it->job.key, it->job.id[0] ? it->job.id : entry);
+    copy_str(it->job.entry, sizeof it->job.entry, entry);
     const char *a[8 + 2 * JOBQ_FIELDS_MAX];
     size_t l[8 + 2 * JOBQ_FIELDS_MAX];
     int argc = 0;
@@ -1180,15 +1209,29 @@ static void take_entry(struct jobq *q, redisReply *e)
     a[argc] = entry, l[argc++] = strlen(entry);
     a[argc] = q->s.consumer, l[argc++] = strlen(q->s.consumer);
     a[argc] = validity, l[argc++] = strlen(validity);
+    /* iccid, keyset, por, tag and the msisdn's country by position (the
+     * script needs them and writes them where it wants them in the record;
+     * "" = absent), the other fields as pairs (tag too: stored only when
+     * given). */
+    int at = argc;
+    for (int i = 0; i < 5; i++)
+        a[argc] = "", l[argc++] = 0;
+    a[at + 4] = cc, l[at + 4] = strlen(cc);
+    static const char *const positional[] = {"iccid", "keyset", "por", "tag"};
     for (size_t i = 0; i < n; i++) {
         if (!jobq_field_known(kv[i].k, kv[i].klen))
             continue; /* x-* */
+        int pos = -1;
+        for (int k = 0; k < 4 && pos < 0; k++)
+            if (kv[i].klen == strlen(positional[k]) && !memcmp(kv[i].k, positional[k], kv[i].klen))
+                pos = k;
+        if (pos >= 0) {
+            a[at + pos] = kv[i].v, l[at + pos] = kv[i].vlen;
+            if (pos < 3)
+                continue;
+        }
         a[argc] = kv[i].k, l[argc++] = kv[i].klen;
         a[argc] = kv[i].v, l[argc++] = kv[i].vlen;
-    }
-    if (cc[0]) { /* not a job field: the validator refuses it in an entry */
-        a[argc] = "route_country", l[argc++] = 13;
-        a[argc] = cc, l[argc++] = 2;
     }
     sent = script(q, on_intake, it, argc, a, l);
     if (sent != 0) {
@@ -1541,6 +1584,7 @@ void jobq_free(struct jobq *q)
     struct op *queued = q->batch;
     q->batch = NULL, q->batch_tail = &q->batch, q->nbatch = 0;
     batch_fail(q, queued, -ENOTCONN); /* as if the connection had dropped */
+    jobq_resp_free(&q->req);
     ev_timer_stop(q->loop, &q->scan);
     ev_timer_stop(q->loop, &q->renew);
     ev_clear_pending(q->loop, &q->kick);

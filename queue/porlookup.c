@@ -2,11 +2,16 @@
  *
  * Owns one hiredis async connection on the daemon's loop and the key
  * <prefix>porix:<msisdn>:<tar> (see porlookup.h for why it exists and what
- * it holds). The note is one EVAL so that the hash and its TTL change
- * together and the TTL only ever grows (an older job's shorter deadline must
- * not cut a newer job's entry short). The find is one EVAL too: the index,
- * then for each candidate jobq's por map and the job's record, so that a
- * PoR costs one round trip whether or not its response is decoded. */
+ * it holds). A note is the "note" operation of jobq's function library
+ * (queue/script.c), so that the hash and its TTL change together and the
+ * TTL only ever grows (an older job's shorter deadline must not cut a newer
+ * job's entry short). The notes of one turn of the loop go together in one
+ * FCALL (multi), sent before the loop waits: one call per turn rather than
+ * an EVAL per job (which cost Redis more than the note itself: the
+ * script's SHA1, its text parsed from the wire, one reply per call). The
+ * find is one EVAL: the index, then for each candidate jobq's por map and
+ * the job's record, so that a PoR costs one round trip whether or not its
+ * response is decoded. */
 #include "queue/porlookup.h"
 
 #include <ctype.h>
@@ -20,14 +25,9 @@
 #include <hiredis/async.h>
 #include <hiredis/adapters/libev.h>
 
-/* KEYS[1] the hash; ARGV keyset, cntr, ttl_ms. A counter never goes back:
- * a late note of an older attempt keeps the newer value. */
-static const char note_lua[] =
-    "local c = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')\n"
-    "if tonumber(ARGV[2]) > c then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end\n"
-    "local t = redis.call('PTTL', KEYS[1])\n"
-    "if t < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end\n"
-    "return 1\n";
+#include "queue/resp.h"
+
+#define NOTE_MAX 256 /* notes in one FCALL */
 
 const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS] = {
     "type", "iccid", "msisdn", "method", "slot",     "imsi",   "aid",   "action", "applet",
@@ -140,6 +140,11 @@ struct jobq_porlookup {
     char prefix[64];
     char default_class[8];
     char find_lua[1024];
+    char *library;        /* jobq's function library (FUNCTION LOAD at each connection) */
+    char fname[40];       /* its function */
+    struct jobq_resp req; /* the notes' FCALL, written as they are queued */
+    unsigned nnotes;
+    ev_prepare flushw; /* sends the notes before the loop waits */
 };
 
 struct find {
@@ -149,6 +154,7 @@ struct find {
 };
 
 static void pl_connect(struct jobq_porlookup *pl);
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents);
 
 static void pl_down(struct jobq_porlookup *pl)
 {
@@ -176,12 +182,15 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         pl_down(pl);
 }
 
-/* AUTH / SELECT answers: an error drops the connection (and retries). */
+/* AUTH / SELECT / FUNCTION LOAD answers: an error drops the connection (and
+ * retries); the library already there (the same text: its name is the
+ * text's hash) is fine. */
 static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
 {
     struct jobq_porlookup *pl = priv;
     redisReply *r = reply;
-    if (r && r->type == REDIS_REPLY_ERROR && pl->ac == ac && !pl->freeing)
+    if (r && r->type == REDIS_REPLY_ERROR && pl->ac == ac && !pl->freeing &&
+        !(strncmp(r->str, "ERR Library", 11) == 0 && strstr(r->str, "already exists")))
         redisAsyncDisconnect(ac);
 }
 
@@ -205,6 +214,10 @@ static void on_connect(const redisAsyncContext *cac, int status)
     }
     if (pl->db)
         redisAsyncCommand(ac, on_handshake, pl, "SELECT %u", pl->db);
+    /* jobq loads it too; here as well, so that a FUNCTION FLUSH or a
+     * failover is mended by this connection's next handshake. */
+    const char *a[] = {"FUNCTION", "LOAD", pl->library};
+    redisAsyncCommandArgv(ac, on_handshake, pl, 3, a, NULL);
 }
 
 static void pl_connect(struct jobq_porlookup *pl)
@@ -264,6 +277,19 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
         free(pl);
         return NULL;
     }
+    /* "#!lua name=<function>\n...": the library names its one function. */
+    pl->library = jobq_script_text(&s);
+    const char *nm = pl->library ? strstr(pl->library, "name=") : NULL;
+    size_t nl = nm ? strcspn(nm + 5, "\n") : 0;
+    if (!nm || nl == 0 || nl >= sizeof pl->fname) {
+        free(pl->library);
+        free(pl);
+        return NULL;
+    }
+    memcpy(pl->fname, nm + 5, nl);
+    pl->fname[nl] = '\0';
+    ev_prepare_init(&pl->flushw, on_flush);
+    pl->flushw.data = pl;
     ev_timer_init(&pl->retry, on_retry, 0, 0);
     pl->retry.data = pl;
     pl_connect(pl);
@@ -276,12 +302,17 @@ void jobq_porlookup_free(struct jobq_porlookup *pl)
         return;
     pl->freeing = 1;
     ev_timer_stop(pl->loop, &pl->retry);
+    ev_prepare_stop(pl->loop, &pl->flushw);
+    pl->nnotes = 0; /* best effort, like a note lost with the connection */
+    jobq_resp_reset(&pl->req);
     if (pl->ac) {
         redisAsyncContext *ac = pl->ac;
         pl->ac = NULL;
         redisAsyncFree(ac); /* pending finds get a NULL reply */
     }
     memset(pl->password, 0, sizeof pl->password);
+    free(pl->library);
+    jobq_resp_free(&pl->req);
     free(pl);
 }
 
@@ -290,11 +321,9 @@ int jobq_porlookup_is_up(const struct jobq_porlookup *pl)
     return pl && pl->ready && pl->ac;
 }
 
-/* "<prefix>porix:<msisdn>:<tar>" with the '+' dropped and the TAR in lower
- * case (as jobq writes its por map); -EINVAL on anything else. With map
- * non-NULL, also jobq's "<prefix>por:<msisdn>:<tar>:" there. */
-static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
-                  size_t cap, char *map, size_t mapcap)
+/* The msisdn without its '+' (*m, *ml digits) and the TAR in lower case
+ * (t, as jobq writes its por map); -EINVAL on anything else. */
+static int norm(const char *msisdn, const char *tar, const char **m, size_t *ml, char t[7])
 {
     if (!msisdn || !tar)
         return -EINVAL;
@@ -306,42 +335,108 @@ static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const cha
     for (size_t i = 0; i < n; i++)
         if (!isdigit((unsigned char)msisdn[i]))
             return -EINVAL;
-    char t[7];
     for (int i = 0; i < 6; i++) {
         if (!isxdigit((unsigned char)tar[i]))
             return -EINVAL;
         t[i] = (char)tolower((unsigned char)tar[i]);
     }
     t[6] = '\0';
-    int w = snprintf(out, cap, "%sporix:%s:%s", pl->prefix, msisdn, t);
-    if (w <= 0 || (size_t)w >= cap)
-        return -EINVAL;
-    if (map) {
-        w = snprintf(map, mapcap, "%spor:%s:%s:", pl->prefix, msisdn, t);
-        if (w <= 0 || (size_t)w >= mapcap)
-            return -EINVAL;
-    }
+    *m = msisdn, *ml = n;
     return 0;
 }
 
-static void on_note(redisAsyncContext *ac, void *reply, void *priv)
+/* "<prefix>porix:<msisdn>:<tar>" (see norm); -EINVAL on bad input. */
+static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
+                  size_t cap)
 {
-    (void)ac, (void)reply, (void)priv; /* best effort: the keystore is the fallback */
+    const char *m;
+    size_t ml, pfx = strlen(pl->prefix);
+    char t[7];
+    if (norm(msisdn, tar, &m, &ml, t) != 0 || pfx + 6 + ml + 1 + 6 + 1 > cap)
+        return -EINVAL;
+    char *w = out;
+    memcpy(w, pl->prefix, pfx), w += pfx;
+    memcpy(w, "porix:", 6), w += 6;
+    memcpy(w, m, ml), w += ml;
+    *w++ = ':';
+    memcpy(w, t, 7);
+    return 0;
+}
+
+/* jobq's por map prefix "<prefix>por:<msisdn>:<tar>:" (see norm). */
+static int map_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
+                  size_t cap)
+{
+    const char *m;
+    size_t ml;
+    char t[7];
+    if (norm(msisdn, tar, &m, &ml, t) != 0)
+        return -EINVAL;
+    int w = snprintf(out, cap, "%spor:%.*s:%s:", pl->prefix, (int)ml, m, t);
+    return w <= 0 || (size_t)w >= cap ? -EINVAL : 0;
+}
+
+/* The notes' reply: best effort (the keystore is the fallback), except that
+ * a missing library (FUNCTION FLUSH, a failover) reconnects, which loads it
+ * again. */
+static void on_notes(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct jobq_porlookup *pl = priv;
+    redisReply *r = reply;
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "ERR Function not found", 22) == 0 &&
+        pl->ac == ac && !pl->freeing)
+        redisAsyncDisconnect(ac);
+}
+
+/* FCALL <fn> 0 multi 6 note msisdn tar keyset cntr ttl 6 note ...: every
+ * note queued, in the order queued (written into pl->req as queued). */
+static void notes_flush(struct jobq_porlookup *pl)
+{
+    unsigned n = pl->nnotes;
+    pl->nnotes = 0;
+    ev_prepare_stop(pl->loop, &pl->flushw);
+    size_t len = 0;
+    const char *cmd = n ? jobq_resp_command(&pl->req, &len) : NULL;
+    if (cmd && jobq_porlookup_is_up(pl))
+        (void)redisAsyncFormattedCommand(pl->ac, on_notes, pl, cmd, len);
+    jobq_resp_reset(&pl->req);
+}
+
+static void on_flush(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    (void)loop, (void)revents;
+    notes_flush(w->data);
 }
 
 int jobq_porlookup_note(struct jobq_porlookup *pl, const char *msisdn, const char *tar,
                         const char *keyset, uint64_t cntr, uint64_t ttl_ms)
 {
-    char key[128], c[24], ttl[24];
-    if (!pl || !keyset || !*keyset || key_of(pl, msisdn, tar, key, sizeof key, NULL, 0) != 0)
+    const char *m;
+    size_t ml;
+    char t[7];
+    if (!pl || !keyset || !*keyset || strlen(keyset) >= JOBQ_NAME_MAX ||
+        norm(msisdn, tar, &m, &ml, t) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
-    snprintf(c, sizeof c, "%llu", (unsigned long long)cntr);
-    snprintf(ttl, sizeof ttl, "%llu", (unsigned long long)(ttl_ms ? ttl_ms : 60000));
-    const char *a[] = {"EVAL", note_lua, "1", key, keyset, c, ttl};
-    if (redisAsyncCommandArgv(pl->ac, on_note, NULL, 7, a, NULL) != REDIS_OK)
-        return -ENOTCONN;
+    if (pl->nnotes == NOTE_MAX)
+        notes_flush(pl);
+    struct jobq_resp *r = &pl->req;
+    if (pl->nnotes++ == 0) {
+        jobq_resp_reset(r);
+        jobq_resp_arg(r, "FCALL", 5);
+        jobq_resp_str(r, pl->fname);
+        jobq_resp_arg(r, "0", 1);
+        jobq_resp_arg(r, "multi", 5);
+    }
+    jobq_resp_arg(r, "6", 1);
+    jobq_resp_arg(r, "note", 4);
+    jobq_resp_arg(r, m, ml);
+    jobq_resp_arg(r, t, 6);
+    jobq_resp_str(r, keyset);
+    jobq_resp_u64(r, cntr);
+    jobq_resp_u64(r, ttl_ms ? ttl_ms : 60000);
+    ev_prepare_start(pl->loop, &pl->flushw);
     return 0;
 }
 
@@ -480,10 +575,12 @@ static int find(struct jobq_porlookup *pl, const char *msisdn, const char *tar, 
                 jobq_porlookup_fn *fn, void *cbud)
 {
     char key[128], map[128], job[80];
-    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key, map, sizeof map) != 0)
+    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key) != 0 ||
+        map_of(pl, msisdn, tar, map, sizeof map) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
+    notes_flush(pl); /* a find never overtakes a note queued before it */
     struct find *f = malloc(sizeof *f);
     if (!f)
         return -ENOMEM;

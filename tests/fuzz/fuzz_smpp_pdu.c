@@ -1,8 +1,11 @@
 /* fuzz_smpp_pdu.c — the whole SMPP receive path of a bind: a byte stream is
  * cut into PDUs exactly as gateway/bind.c's reader does (header check
  * before waiting for a body, command_length bounds, unknown commands
- * skipped), each PDU goes through smppf_decode (and libsmpp34 behind it),
- * receipts through dlr_parse, and every decoded PDU is encoded again. */
+ * skipped), each PDU goes through smppf_decode,
+ * receipts through dlr_parse, and every decoded PDU is encoded again.
+ * smppf_decode_lib (libsmpp34's second pass on every PDU) must give the
+ * same answer and the same PDU: the daemon's decoder leaves that pass out
+ * for the per-message PDUs. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,8 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0; /* the bind closes */
         if (size - off < h.command_length)
             return 0; /* waits for the body */
-        struct smppf_pdu p;
+        struct smppf_pdu p, l;
         e = smppf_decode(data + off, h.command_length, &p);
+        if (smppf_decode_lib(data + off, h.command_length, &l) != e ||
+            (e == SMPPF_OK && memcmp(&p, &l, sizeof p) != 0))
+            __builtin_trap();
         if (e == SMPPF_OK) {
             uint8_t out[SMPPF_PDU_MAX + 64];
             size_t len = 0;

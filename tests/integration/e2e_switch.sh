@@ -28,6 +28,16 @@ ok "switch imsi (uicc): the tag is echoed in the events" \
     bash -c "redis-cli -p $REDIS_PORT XRANGE ota:events - + | grep -qx t-imsi"
 ok "switch imsi (uicc): PoR detail says 9000" \
     bash -c "[[ '$(e2e_event sw-imsi confirmed)' == *9000* ]]"
+# The PoR index (queue/porlookup.h) was noted before the packet left: the
+# job's keyset with its counter, expiring (the note is batched; nothing in
+# the outcome depends on it while the keystore can open the PoR).
+ix=ota:porix:$E2E_MSISDN_UICC:b00011
+ok "switch imsi (uicc): PoR index holds keyset $(RCLI HGET ota:job:sw-imsi keyset) = counter $(RCLI HGET ota:job:sw-imsi counter)" \
+    test "$(RCLI HGET "$ix" "$(RCLI HGET ota:job:sw-imsi keyset)")" = "$(RCLI HGET ota:job:sw-imsi counter)"
+ok "switch imsi (uicc): PoR index expires after the job's deadline" \
+    test "$(RCLI PTTL "$ix")" -gt "$(($(RCLI HGET ota:job:sw-imsi deadline) - $(date +%s%3N)))"
+ok "switch imsi (uicc): the PoR was opened with the index's keyset" \
+    bash -c "! grep -q 'PoR index' '$TMP/otagw.log'"
 
 st=$(e2e_wait cfg-2g)
 ok "config fplmn (2G sim): confirmed (got '$st')" test "$st" = confirmed

@@ -318,6 +318,8 @@ int main(int argc, char **argv)
             s.resync_step = (uint64_t)atoll(v);
         else if (OPT("--validity"))
             s.default_validity = (unsigned)atoi(v);
+        else if (OPT("--events-maxlen"))
+            s.events_maxlen = (unsigned)atoi(v);
         else {
             fprintf(stderr, "queue_agent: unknown option %s\n", a);
             return 2;

@@ -84,4 +84,16 @@ ok "then refuses confirmed by a PoR" test "$("$AGENT" --por $MSISDN1 b00010 "$(R
 ok "j-open: exactly one final event" \
     test "$(($(nevents j-open failed) + $(nevents j-open expired) + $(nevents j-open confirmed)))" = 1
 ok "final record expires (retention)" bash -c "[ \$(redis-cli -p $REDIS_PORT ttl ota:job:j-1) -gt 0 ]"
+
+# ota:events is trimmed to about events_maxlen (MAXLEN ~: whole stream nodes
+# of 100 entries go): 300 jobs, 600+ events, a limit of 150.
+for i in $(seq 1 300); do
+    printf 'XADD ota:jobs * id t-%d type apdu iccid %s msisdn %s tar B00010 apdus 00A40004023F00\n' \
+        "$i" "$ICCID1" "$MSISDN1"
+done | R --pipe >/dev/null
+agent a3 --run-ms 2000 --events-maxlen 150
+ok "300 more jobs submitted" test "$(grep -c '^READY t-' "$TMP/a3.out")" = 300
+ok "events trimmed to about 150 (XLEN $(R xlen ota:events))" \
+    bash -c "n=\$(redis-cli -p $REDIS_PORT xlen ota:events); [ \$n -ge 150 ] && [ \$n -lt 250 ]"
+ok "the newest events kept" test "$(nevents t-300 submitted)" = 1
 done_testing

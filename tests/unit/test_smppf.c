@@ -537,6 +537,81 @@ static void test_submit_direct_vs_libsmpp34(void **state)
     assert_true(refused > 2000);
 }
 
+/* ---- smppf_decode (ours alone) against smppf_decode_lib (+ libsmpp34) ---- */
+
+/* Both decoders on one input: the same answer, and the same PDU when it is
+ * accepted. Returns the answer. */
+static enum smppf_err decode_both(const uint8_t *in, size_t len)
+{
+    struct smppf_pdu a, b;
+    enum smppf_err ea = smppf_decode(in, len, &a);
+    enum smppf_err eb = smppf_decode_lib(in, len, &b);
+    if (ea != eb)
+        fail_msg("command 0x%08x, %zu octets: ours %s, with libsmpp34 %s",
+                 len >= 8 ? (unsigned)in[4] << 24 | in[5] << 16 | in[6] << 8 | in[7] : 0, len,
+                 smppf_strerror(ea), smppf_strerror(eb));
+    if (ea == SMPPF_OK)
+        assert_memory_equal(&a, &b, sizeof a);
+    return ea;
+}
+
+static void test_decode_direct_vs_libsmpp34(void **state)
+{
+    (void)state;
+    static uint8_t a[SMPPF_PDU_MAX + 64];
+    unsigned ok = 0, refused = 0, kinds[4] = {0};
+    rs = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 20000; i++) {
+        struct smppf_pdu p;
+        gen_submit(&p);
+        static const uint32_t ids[] = {SMPPF_SUBMIT_SM, SMPPF_DELIVER_SM, SMPPF_SUBMIT_SM_RESP,
+                                       SMPPF_DELIVER_SM_RESP};
+        unsigned k = rnd(4);
+        size_t la = 0;
+        if (k < 2) {
+            p.hdr.command_id = ids[k];
+            if (k == 1 && rnd(8)) /* §4.6.1: both times NULL in a deliver_sm */
+                p.u.sm.schedule_delivery_time[0] = p.u.sm.validity_period[0] = 0;
+            if (smppf_encode(&p, a, sizeof a, &la) != SMPPF_OK)
+                continue;
+        } else {
+            char id[66];
+            rstr(id, rnd(3) ? 65 : 2);
+            id[65] = 0;
+            la = smppf_encode_sm_resp(ids[k], 0, p.hdr.sequence_number, k == 3 && rnd(2) ? "" : id,
+                                      a, sizeof a);
+            if (la == 0)
+                continue;
+        }
+        kinds[k]++;
+        /* as written, then with a few octets changed, or cut short */
+        for (int m = 0; m < 4; m++) {
+            uint8_t c[SMPPF_PDU_MAX + 64];
+            size_t lc = la;
+            memcpy(c, a, la);
+            if (m == 1)
+                for (unsigned j = 1 + rnd(3); j; j--)
+                    c[SMPPF_HDR_LEN + rnd((uint32_t)(la - SMPPF_HDR_LEN))] = (uint8_t)rnd(256);
+            if (m == 2 && la > SMPPF_HDR_LEN + 1) {
+                lc = SMPPF_HDR_LEN + rnd((uint32_t)(la - SMPPF_HDR_LEN));
+                c[0] = (uint8_t)(lc >> 24), c[1] = (uint8_t)(lc >> 16);
+                c[2] = (uint8_t)(lc >> 8), c[3] = (uint8_t)lc;
+            }
+            if (m == 3) /* a vendor status, a sequence of 0: libsmpp34 refuses both alone */
+                c[8] = 0x04, c[12] = c[13] = c[14] = c[15] = 0;
+            if (decode_both(c, lc) == SMPPF_OK)
+                ok++;
+            else
+                refused++;
+        }
+    }
+    /* the generator reaches every kind, and both answers */
+    for (int k = 0; k < 4; k++)
+        assert_true(kinds[k] > 1500);
+    assert_true(ok > 20000);
+    assert_true(refused > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_truncation_and_corruption),
         cmocka_unit_test(test_encode_space),
         cmocka_unit_test(test_submit_direct_vs_libsmpp34),
+        cmocka_unit_test(test_decode_direct_vs_libsmpp34),
     };
     return cmocka_run_group_tests_name("smppf", tests, NULL, NULL);
 }
