@@ -289,31 +289,42 @@ static uint8_t *wreserve(struct conn *c, size_t n)
     return c->wbuf + c->wlen;
 }
 
+/* One read or write on the connection, TLS or plain: the only place that tells
+ * "try again on the next event" (EAGAIN, SSL_ERROR_WANT_*) from an error or the
+ * peer's close. Returns the bytes moved, 0 when the socket would block, or -1
+ * once the connection is closed (the reason logged names the direction). */
+static ssize_t conn_io(struct conn *c, int writing, uint8_t *buf, size_t len)
+{
+    if (c->ssl) {
+        ERR_clear_error();
+        int r = writing ? SSL_write(c->ssl, buf, (int)len) : SSL_read(c->ssl, buf, (int)len);
+        if (r > 0)
+            return r;
+        int e = SSL_get_error(c->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+            return 0;
+        conn_close(c, writing                      ? "tls write error"
+                      : e == SSL_ERROR_ZERO_RETURN ? "peer closed"
+                                                   : "tls read error");
+        return -1;
+    }
+    ssize_t n = writing ? send(c->fd, buf, len, MSG_NOSIGNAL) : recv(c->fd, buf, len, 0);
+    if (n > 0)
+        return n;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    conn_close(c, writing ? "write error" : n == 0 ? "peer closed" : "read error");
+    return -1;
+}
+
 static void conn_flush(struct conn *c)
 {
     while (c->woff < c->wlen) {
-        ssize_t n;
-        size_t want = c->wlen - c->woff;
-        if (c->ssl) {
-            ERR_clear_error();
-            int r = SSL_write(c->ssl, c->wbuf + c->woff, (int)want);
-            if (r <= 0) {
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-                    break;
-                conn_close(c, "tls write error");
-                return;
-            }
-            n = r;
-        } else {
-            n = send(c->fd, c->wbuf + c->woff, want, MSG_NOSIGNAL);
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                    break;
-                conn_close(c, "write error");
-                return;
-            }
-        }
+        ssize_t n = conn_io(c, 1, c->wbuf + c->woff, c->wlen - c->woff);
+        if (n < 0)
+            return;
+        if (n == 0)
+            break;
         c->woff += (size_t)n;
     }
     if (c->woff == c->wlen) {
@@ -1046,43 +1057,24 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
     struct conn *c = w->data;
     struct sim_smsc *s = c->s;
     for (int rounds = 0; rounds < 16 && !c->dead; rounds++) {
-        ssize_t n;
-        if (c->ssl) {
+        if (c->ssl && !c->tls_done) {
             ERR_clear_error();
-            if (!c->tls_done) {
-                int r = SSL_accept(c->ssl);
-                if (r == 1) {
-                    c->tls_done = 1;
-                    continue;
-                }
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-                    break;
-                conn_close(c, "tls handshake failed");
-                return;
+            int r = SSL_accept(c->ssl);
+            if (r == 1) {
+                c->tls_done = 1;
+                continue;
             }
-            int r = SSL_read(c->ssl, c->rbuf + c->rlen, (int)(RBUF_CAP - c->rlen));
-            if (r <= 0) {
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-                    break;
-                conn_close(c, e == SSL_ERROR_ZERO_RETURN ? "peer closed" : "tls read error");
-                return;
-            }
-            n = r;
-        } else {
-            n = recv(c->fd, c->rbuf + c->rlen, RBUF_CAP - c->rlen, 0);
-            if (n == 0) {
-                conn_close(c, "peer closed");
-                return;
-            }
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                    break;
-                conn_close(c, "read error");
-                return;
-            }
+            int e = SSL_get_error(c->ssl, r);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                break;
+            conn_close(c, "tls handshake failed");
+            return;
         }
+        ssize_t n = conn_io(c, 0, c->rbuf + c->rlen, RBUF_CAP - c->rlen);
+        if (n < 0)
+            return;
+        if (n == 0)
+            break;
         c->rlen += (size_t)n;
         c->last_rx_ms = now_ms(s);
         conn_parse(c);
