@@ -64,18 +64,14 @@ int cmd_status(int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     const char *job = pos[0];
-    if (ctl_redis_setup(cmd, &r) != 0)
-        return CTL_EXIT_USAGE;
-    redisContext *c = ctl_redis_connect(cmd, &r);
-    if (!c) {
-        ctl_redis_done(&r);
-        return CTL_EXIT_FAIL;
-    }
-    int rc = CTL_EXIT_OK;
+    int rc;
+    redisContext *c = ctl_redis_open(cmd, &r, &rc);
+    if (!c)
+        return rc;
+    rc = CTL_EXIT_OK;
     redisReply *h = redisCommand(c, "HGETALL %sjob:%s", r.prefix, job);
     if (!h || h->type != REDIS_REPLY_ARRAY) {
-        ctl_err(cmd, "HGETALL %sjob:%s: %s", r.prefix, job,
-                h && h->type == REDIS_REPLY_ERROR ? h->str : c->errstr);
+        ctl_err(cmd, "HGETALL %sjob:%s: %s", r.prefix, job, ctl_redis_why(c, h));
         rc = CTL_EXIT_FAIL;
     } else if (h->elements == 0) {
         ctl_err(cmd, "no job '%s' (%sjob:%s does not exist or has expired)", job, r.prefix, job);
@@ -103,8 +99,7 @@ int cmd_status(int argc, char **argv)
         for (;;) {
             redisReply *x = redisCommand(c, "XRANGE %s %s %s COUNT 1000", r.events, start, end);
             if (!x || x->type != REDIS_REPLY_ARRAY) {
-                ctl_err(cmd, "XRANGE %s: %s", r.events,
-                        x && x->type == REDIS_REPLY_ERROR ? x->str : c->errstr);
+                ctl_err(cmd, "XRANGE %s: %s", r.events, ctl_redis_why(c, x));
                 rc = CTL_EXIT_FAIL;
                 if (x)
                     freeReplyObject(x);
@@ -128,9 +123,5 @@ int cmd_status(int argc, char **argv)
         if (!seen && rc == CTL_EXIT_OK)
             printf("  (none left in %s)\n", r.events);
     }
-    if (h)
-        freeReplyObject(h);
-    redisFree(c);
-    ctl_redis_done(&r);
-    return rc;
+    return ctl_redis_close(&r, c, h, rc);
 }

@@ -150,14 +150,11 @@ int cmd_watch(int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     struct campaign k = {.tag = tag, .total_hint = totalo ? (unsigned)atoi(totalo) : 0};
-    if (ctl_redis_setup(cmd, &r) != 0)
-        return CTL_EXIT_USAGE;
-    redisContext *c = ctl_redis_connect(cmd, &r);
-    if (!c) {
-        ctl_redis_done(&r);
-        return CTL_EXIT_FAIL;
-    }
-    int rc = CTL_EXIT_OK;
+    int rc;
+    redisContext *c = ctl_redis_open(cmd, &r, &rc);
+    if (!c)
+        return rc;
+    rc = CTL_EXIT_OK;
     char last[64] = "$";
     /* Where "now" is in the stream: new events are those after it. */
     redisReply *x = redisCommand(c, "XREVRANGE %s + - COUNT 1", r.events);
@@ -241,7 +238,5 @@ int cmd_watch(int argc, char **argv)
     for (size_t i = 0; i < k.n; i++)
         free(k.jobs[i].id);
     free(k.jobs);
-    redisFree(c);
-    ctl_redis_done(&r);
-    return rc;
+    return ctl_redis_close(&r, c, NULL, rc);
 }
