@@ -135,6 +135,15 @@ int ctl_redis_close(struct ctl_redis *r, redisContext *c, redisReply *rep, int r
     return rc;
 }
 
+const char *ctl_reply_field(const redisReply *kv, const char *name)
+{
+    for (size_t i = 0; kv && i + 1 < kv->elements; i += 2)
+        if (kv->element[i]->type == REDIS_REPLY_STRING && strcmp(kv->element[i]->str, name) == 0 &&
+            kv->element[i + 1]->type == REDIS_REPLY_STRING)
+            return kv->element[i + 1]->str;
+    return "";
+}
+
 void ctl_redis_done(struct ctl_redis *r)
 {
     gw_config_free(r->cfg);

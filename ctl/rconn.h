@@ -64,6 +64,10 @@ const char *ctl_redis_why(const struct redisContext *c, const struct redisReply 
  * loaded; returns rc, the exit code. */
 int ctl_redis_close(struct ctl_redis *r, struct redisContext *c, struct redisReply *rep, int rc);
 
+/* The value of field name in a field/value array reply (HGETALL, a stream
+ * entry's fields), "" when it is absent or not a string. */
+const char *ctl_reply_field(const struct redisReply *kv, const char *name);
+
 /* One ota:events entry as one line (status and watch): "TS STATE job=J
  * carrier=C country=X attempt=N: detail [tag=T]"; kv is the entry's
  * field/value array, entry_id its stream id (time when ts is absent). */
