@@ -621,6 +621,31 @@ static void schedule_receipt(struct sim_smsc *s, int account, unsigned from,
         ev_put(s, e);
 }
 
+/* A mobile-originated SM from card's MSISDN (international, E.164) back to
+ * the address that submitted sub, for the account's link `from`, due at
+ * due: the event with its addresses set and the rest of the SM zeroed, for
+ * the caller to fill and push; NULL when no event is free. */
+static struct event *mo_event(struct sim_smsc *s, int account, unsigned from,
+                              const struct smppf_sm *sub, const struct sim_card *card, uint64_t due)
+{
+    struct event *e = ev_get(s);
+    if (!e)
+        return NULL;
+    memset(&e->sm, 0, sizeof e->sm);
+    e->kind = EV_MO;
+    e->account = account;
+    e->from = from;
+    e->due = due;
+    struct smppf_sm *m = &e->sm;
+    m->source_addr_ton = 1;
+    m->source_addr_npi = 1;
+    snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
+    m->dest_addr_ton = sub->source_addr_ton;
+    m->dest_addr_npi = sub->source_addr_npi;
+    memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
+    return e;
+}
+
 /* MO SMs for the PoR (TS 31.115 §4.3): UDHI, PID 7F, DCS F6, from the
  * card's MSISDN to the submit's source; concatenated when over 140
  * octets, IE 71 in the first segment. */
@@ -635,21 +660,10 @@ static void schedule_por(struct sim_smsc *s, int account, unsigned from, const s
     uint8_t ref = ++s->concat_ref;
     size_t off = 0;
     for (unsigned i = 0; i < nseg; i++) {
-        struct event *e = ev_get(s);
+        struct event *e = mo_event(s, account, from, sub, card, now_ms(s) + s->o.por_delay_ms + i);
         if (!e)
             return;
-        memset(&e->sm, 0, sizeof e->sm);
-        e->kind = EV_MO;
-        e->account = account;
-        e->from = from;
-        e->due = now_ms(s) + s->o.por_delay_ms + i;
         struct smppf_sm *m = &e->sm;
-        m->source_addr_ton = 1;
-        m->source_addr_npi = 1;
-        snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
-        m->dest_addr_ton = sub->source_addr_ton;
-        m->dest_addr_npi = sub->source_addr_npi;
-        memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
         m->esm_class = SMPPF_ESM_UDHI;
         m->protocol_id = 0x7f;
         m->data_coding = 0xf6;
@@ -691,21 +705,10 @@ static void schedule_por(struct sim_smsc *s, int account, unsigned from, const s
 static void schedule_notify(struct sim_smsc *s, int account, unsigned from,
                             const struct smppf_sm *sub, const struct sim_card *card, int event)
 {
-    struct event *e = ev_get(s);
+    struct event *e = mo_event(s, account, from, sub, card, now_ms(s) + 3 * s->o.por_delay_ms + 10);
     if (!e)
         return;
-    memset(&e->sm, 0, sizeof e->sm);
-    e->kind = EV_MO;
-    e->account = account;
-    e->from = from;
-    e->due = now_ms(s) + 3 * s->o.por_delay_ms + 10;
     struct smppf_sm *m = &e->sm;
-    m->source_addr_ton = 1;
-    m->source_addr_npi = 1;
-    snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
-    m->dest_addr_ton = sub->source_addr_ton;
-    m->dest_addr_npi = sub->source_addr_npi;
-    memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
     m->data_coding = 0x04; /* 8-bit data */
     char aid[33] = "none";
     if (card->enabled_profile)
