@@ -73,27 +73,21 @@ int cmd_card(int argc, char **argv)
         }
         msisdn = m;
     }
-    if (ctl_redis_setup(cmd, &r) != 0)
-        return CTL_EXIT_USAGE;
-    redisContext *c = ctl_redis_connect(cmd, &r);
-    int rc = CTL_EXIT_FAIL;
-    if (c) {
-        redisReply *rep = msisdn ? redisCommand(c, "HSET %scard:%s keyset %s class %s msisdn %s",
-                                                r.prefix, iccid, keyset, cls, msisdn)
-                                 : redisCommand(c, "HSET %scard:%s keyset %s class %s", r.prefix,
-                                                iccid, keyset, cls);
-        if (rep && rep->type == REDIS_REPLY_INTEGER) {
-            printf("%scard:%s keyset=%s class=%s%s%s\n", r.prefix, iccid, keyset, cls,
-                   msisdn ? " msisdn=" : "", msisdn ? msisdn : "");
-            rc = CTL_EXIT_OK;
-        } else {
-            ctl_err(cmd, "HSET %scard:%s: %s", r.prefix, iccid,
-                    rep && rep->type == REDIS_REPLY_ERROR ? rep->str : c->errstr);
-        }
-        if (rep)
-            freeReplyObject(rep);
-        redisFree(c);
+    int rc;
+    redisContext *c = ctl_redis_open(cmd, &r, &rc);
+    if (!c)
+        return rc;
+    redisReply *rep =
+        msisdn ? redisCommand(c, "HSET %scard:%s keyset %s class %s msisdn %s", r.prefix, iccid,
+                              keyset, cls, msisdn)
+               : redisCommand(c, "HSET %scard:%s keyset %s class %s", r.prefix, iccid, keyset, cls);
+    if (rep && rep->type == REDIS_REPLY_INTEGER) {
+        printf("%scard:%s keyset=%s class=%s%s%s\n", r.prefix, iccid, keyset, cls,
+               msisdn ? " msisdn=" : "", msisdn ? msisdn : "");
+        rc = CTL_EXIT_OK;
+    } else {
+        ctl_err(cmd, "HSET %scard:%s: %s", r.prefix, iccid, ctl_redis_why(c, rep));
+        rc = CTL_EXIT_FAIL;
     }
-    ctl_redis_done(&r);
-    return rc;
+    return ctl_redis_close(&r, c, rep, rc);
 }

@@ -84,32 +84,25 @@ int cmd_enqueue(int argc, char **argv)
     free(job);
 
     redisContext *c = ctl_redis_connect(cmd, &r);
-    int rc = CTL_EXIT_FAIL;
-    if (c) {
-        const char *a[3 + 2 * (NFIELDS + 3)];
-        size_t al[3 + 2 * (NFIELDS + 3)];
-        int argn = 0;
-        a[argn++] = "XADD", a[argn++] = r.jobs, a[argn++] = "*";
-        for (size_t i = 0; i < n; i++)
-            a[argn++] = k[i], a[argn++] = v[i];
-        for (int i = 0; i < argn; i++)
-            al[i] = strlen(a[i]);
-        redisReply *rep = redisCommandArgv(c, argn, a, al);
-        if (rep && rep->type == REDIS_REPLY_STRING) {
-            const char *id = NULL;
-            for (size_t i = 0; i < n; i++)
-                if (strcmp(k[i], "id") == 0)
-                    id = v[i];
-            printf("%s\n", id ? id : rep->str);
-            rc = CTL_EXIT_OK;
-        } else {
-            ctl_err(cmd, "XADD %s: %s", r.jobs,
-                    rep && rep->type == REDIS_REPLY_ERROR ? rep->str : c->errstr);
-        }
-        if (rep)
-            freeReplyObject(rep);
-        redisFree(c);
+    if (!c)
+        return ctl_redis_close(&r, NULL, NULL, CTL_EXIT_FAIL);
+    const char *a[3 + 2 * (NFIELDS + 3)];
+    size_t al[3 + 2 * (NFIELDS + 3)];
+    int argn = 0;
+    a[argn++] = "XADD", a[argn++] = r.jobs, a[argn++] = "*";
+    for (size_t i = 0; i < n; i++)
+        a[argn++] = k[i], a[argn++] = v[i];
+    for (int i = 0; i < argn; i++)
+        al[i] = strlen(a[i]);
+    redisReply *rep = redisCommandArgv(c, argn, a, al);
+    if (!rep || rep->type != REDIS_REPLY_STRING) {
+        ctl_err(cmd, "XADD %s: %s", r.jobs, ctl_redis_why(c, rep));
+        return ctl_redis_close(&r, c, rep, CTL_EXIT_FAIL);
     }
-    ctl_redis_done(&r);
-    return rc;
+    const char *id = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(k[i], "id") == 0)
+            id = v[i];
+    printf("%s\n", id ? id : rep->str);
+    return ctl_redis_close(&r, c, rep, CTL_EXIT_OK);
 }

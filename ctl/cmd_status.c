@@ -24,29 +24,20 @@ static void iso_ms(long long ms, char *out, size_t cap)
     snprintf(out, cap, "%s.%03lldZ", b, ms % 1000);
 }
 
-static const char *field(const redisReply *kv, const char *name)
-{
-    for (size_t i = 0; kv && i + 1 < kv->elements; i += 2)
-        if (kv->element[i]->type == REDIS_REPLY_STRING && strcmp(kv->element[i]->str, name) == 0 &&
-            kv->element[i + 1]->type == REDIS_REPLY_STRING)
-            return kv->element[i + 1]->str;
-    return "";
-}
-
 /* One event line, shared with watch: "TS STATE job=J carrier=C country=X
  * #attempt: detail [tag=T]". */
 void ctl_event_line(FILE *f, const char *entry_id, const redisReply *kv)
 {
-    const char *ts = field(kv, "ts");
+    const char *ts = ctl_reply_field(kv, "ts");
     char when[40];
     iso_ms(*ts ? atoll(ts) : atoll(entry_id), when, sizeof when);
-    const char *tag = field(kv, "tag");
+    const char *tag = ctl_reply_field(kv, "tag");
     fprintf(f, "%s %-9s job=%s carrier=%s country=%s attempt=%s: %s%s%s\n", when,
-            field(kv, "state"), field(kv, "job"),
-            *field(kv, "carrier") ? field(kv, "carrier") : "-",
-            *field(kv, "country") ? field(kv, "country") : "-",
-            *field(kv, "attempt") ? field(kv, "attempt") : "-", field(kv, "detail"),
-            *tag ? " tag=" : "", tag);
+            ctl_reply_field(kv, "state"), ctl_reply_field(kv, "job"),
+            *ctl_reply_field(kv, "carrier") ? ctl_reply_field(kv, "carrier") : "-",
+            *ctl_reply_field(kv, "country") ? ctl_reply_field(kv, "country") : "-",
+            *ctl_reply_field(kv, "attempt") ? ctl_reply_field(kv, "attempt") : "-",
+            ctl_reply_field(kv, "detail"), *tag ? " tag=" : "", tag);
 }
 
 int cmd_status(int argc, char **argv)
@@ -64,18 +55,14 @@ int cmd_status(int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     const char *job = pos[0];
-    if (ctl_redis_setup(cmd, &r) != 0)
-        return CTL_EXIT_USAGE;
-    redisContext *c = ctl_redis_connect(cmd, &r);
-    if (!c) {
-        ctl_redis_done(&r);
-        return CTL_EXIT_FAIL;
-    }
-    int rc = CTL_EXIT_OK;
+    int rc;
+    redisContext *c = ctl_redis_open(cmd, &r, &rc);
+    if (!c)
+        return rc;
+    rc = CTL_EXIT_OK;
     redisReply *h = redisCommand(c, "HGETALL %sjob:%s", r.prefix, job);
     if (!h || h->type != REDIS_REPLY_ARRAY) {
-        ctl_err(cmd, "HGETALL %sjob:%s: %s", r.prefix, job,
-                h && h->type == REDIS_REPLY_ERROR ? h->str : c->errstr);
+        ctl_err(cmd, "HGETALL %sjob:%s: %s", r.prefix, job, ctl_redis_why(c, h));
         rc = CTL_EXIT_FAIL;
     } else if (h->elements == 0) {
         ctl_err(cmd, "no job '%s' (%sjob:%s does not exist or has expired)", job, r.prefix, job);
@@ -88,7 +75,8 @@ int cmd_status(int argc, char **argv)
                 continue; /* the events below say the same, better */
             printf("  %-14s %s\n", k, v);
         }
-        long long from = atoll(field(h, "created")), to = atoll(field(h, "updated"));
+        long long from = atoll(ctl_reply_field(h, "created")),
+                  to = atoll(ctl_reply_field(h, "updated"));
         char start[32], end[32];
         snprintf(start, sizeof start, "%lld-0", from > 0 ? from : 0);
         /* An event's entry id can be later than the script's clock that
@@ -103,8 +91,7 @@ int cmd_status(int argc, char **argv)
         for (;;) {
             redisReply *x = redisCommand(c, "XRANGE %s %s %s COUNT 1000", r.events, start, end);
             if (!x || x->type != REDIS_REPLY_ARRAY) {
-                ctl_err(cmd, "XRANGE %s: %s", r.events,
-                        x && x->type == REDIS_REPLY_ERROR ? x->str : c->errstr);
+                ctl_err(cmd, "XRANGE %s: %s", r.events, ctl_redis_why(c, x));
                 rc = CTL_EXIT_FAIL;
                 if (x)
                     freeReplyObject(x);
@@ -112,7 +99,7 @@ int cmd_status(int argc, char **argv)
             }
             for (size_t i = 0; i < x->elements; i++) {
                 redisReply *e = x->element[i];
-                if (e->elements != 2 || strcmp(field(e->element[1], "job"), job) != 0)
+                if (e->elements != 2 || strcmp(ctl_reply_field(e->element[1], "job"), job) != 0)
                     continue;
                 printf("  ");
                 ctl_event_line(stdout, e->element[0]->str, e->element[1]);
@@ -128,9 +115,5 @@ int cmd_status(int argc, char **argv)
         if (!seen && rc == CTL_EXIT_OK)
             printf("  (none left in %s)\n", r.events);
     }
-    if (h)
-        freeReplyObject(h);
-    redisFree(c);
-    ctl_redis_done(&r);
-    return rc;
+    return ctl_redis_close(&r, c, h, rc);
 }

@@ -44,15 +44,6 @@ static double now_s(void)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static const char *field(const redisReply *kv, const char *name)
-{
-    for (size_t i = 0; kv && i + 1 < kv->elements; i += 2)
-        if (kv->element[i]->type == REDIS_REPLY_STRING && strcmp(kv->element[i]->str, name) == 0 &&
-            kv->element[i + 1]->type == REDIS_REPLY_STRING)
-            return kv->element[i + 1]->str;
-    return "";
-}
-
 static struct job *job_get(struct campaign *k, const char *id)
 {
     for (size_t i = 0; i < k->n; i++) /* a campaign's thousands: a scan is fine */
@@ -150,14 +141,11 @@ int cmd_watch(int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
     struct campaign k = {.tag = tag, .total_hint = totalo ? (unsigned)atoi(totalo) : 0};
-    if (ctl_redis_setup(cmd, &r) != 0)
-        return CTL_EXIT_USAGE;
-    redisContext *c = ctl_redis_connect(cmd, &r);
-    if (!c) {
-        ctl_redis_done(&r);
-        return CTL_EXIT_FAIL;
-    }
-    int rc = CTL_EXIT_OK;
+    int rc;
+    redisContext *c = ctl_redis_open(cmd, &r, &rc);
+    if (!c)
+        return rc;
+    rc = CTL_EXIT_OK;
     char last[64] = "$";
     /* Where "now" is in the stream: new events are those after it. */
     redisReply *x = redisCommand(c, "XREVRANGE %s + - COUNT 1", r.events);
@@ -182,8 +170,8 @@ int cmd_watch(int argc, char **argv)
                 break;
             for (size_t i = 0; i < p->elements; i++) {
                 redisReply *kv = p->element[i]->element[1];
-                if (strcmp(field(kv, "tag"), tag) == 0)
-                    fold(&k, field(kv, "job"), field(kv, "state"));
+                if (strcmp(ctl_reply_field(kv, "tag"), tag) == 0)
+                    fold(&k, ctl_reply_field(kv, "job"), ctl_reply_field(kv, "state"));
             }
             size_t got = p->elements;
             if (got)
@@ -223,12 +211,13 @@ int cmd_watch(int argc, char **argv)
             for (size_t i = 0; i < ents->elements && !(max_lines && lines >= max_lines); i++) {
                 redisReply *e = ents->element[i];
                 snprintf(last, sizeof last, "%s", e->element[0]->str);
-                if (tag && strcmp(field(e->element[1], "tag"), tag) != 0)
+                if (tag && strcmp(ctl_reply_field(e->element[1], "tag"), tag) != 0)
                     continue;
                 ctl_event_line(stdout, e->element[0]->str, e->element[1]);
                 lines++;
                 if (tag) {
-                    fold(&k, field(e->element[1], "job"), field(e->element[1], "state"));
+                    fold(&k, ctl_reply_field(e->element[1], "job"),
+                         ctl_reply_field(e->element[1], "state"));
                     progress(&k, started);
                 }
             }
@@ -241,7 +230,5 @@ int cmd_watch(int argc, char **argv)
     for (size_t i = 0; i < k.n; i++)
         free(k.jobs[i].id);
     free(k.jobs);
-    redisFree(c);
-    ctl_redis_done(&r);
-    return rc;
+    return ctl_redis_close(&r, c, NULL, rc);
 }

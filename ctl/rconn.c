@@ -106,6 +106,44 @@ redisContext *ctl_redis_connect(const char *cmd, const struct ctl_redis *r)
     return c;
 }
 
+redisContext *ctl_redis_open(const char *cmd, struct ctl_redis *r, int *rc)
+{
+    if (ctl_redis_setup(cmd, r) != 0) {
+        *rc = CTL_EXIT_USAGE;
+        return NULL;
+    }
+    redisContext *c = ctl_redis_connect(cmd, r);
+    if (!c) {
+        ctl_redis_done(r);
+        *rc = CTL_EXIT_FAIL;
+    }
+    return c;
+}
+
+const char *ctl_redis_why(const redisContext *c, const redisReply *rep)
+{
+    return rep && rep->type == REDIS_REPLY_ERROR ? rep->str : c->errstr;
+}
+
+int ctl_redis_close(struct ctl_redis *r, redisContext *c, redisReply *rep, int rc)
+{
+    if (rep)
+        freeReplyObject(rep);
+    if (c)
+        redisFree(c);
+    ctl_redis_done(r);
+    return rc;
+}
+
+const char *ctl_reply_field(const redisReply *kv, const char *name)
+{
+    for (size_t i = 0; kv && i + 1 < kv->elements; i += 2)
+        if (kv->element[i]->type == REDIS_REPLY_STRING && strcmp(kv->element[i]->str, name) == 0 &&
+            kv->element[i + 1]->type == REDIS_REPLY_STRING)
+            return kv->element[i + 1]->str;
+    return "";
+}
+
 void ctl_redis_done(struct ctl_redis *r)
 {
     gw_config_free(r->cfg);

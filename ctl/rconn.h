@@ -50,6 +50,24 @@ int ctl_redis_setup(const char *cmd, struct ctl_redis *r);
 /* Connects, AUTH, SELECT. NULL after a one-line error naming the server. */
 struct redisContext *ctl_redis_connect(const char *cmd, const struct ctl_redis *r);
 
+/* ctl_redis_setup then ctl_redis_connect, as every command that only talks
+ * to Redis starts: the connection, or NULL with *rc set to the exit code
+ * (CTL_EXIT_USAGE when the settings are bad, CTL_EXIT_FAIL when Redis
+ * cannot be reached, after ctl_redis_done). */
+struct redisContext *ctl_redis_open(const char *cmd, struct ctl_redis *r, int *rc);
+
+/* Why a command failed, for a one-line error: Redis's own error reply, else
+ * the connection's error (rep may be NULL). */
+const char *ctl_redis_why(const struct redisContext *c, const struct redisReply *rep);
+
+/* A command's end: frees rep and c (either may be NULL), then what setup
+ * loaded; returns rc, the exit code. */
+int ctl_redis_close(struct ctl_redis *r, struct redisContext *c, struct redisReply *rep, int rc);
+
+/* The value of field name in a field/value array reply (HGETALL, a stream
+ * entry's fields), "" when it is absent or not a string. */
+const char *ctl_reply_field(const struct redisReply *kv, const char *name);
+
 /* One ota:events entry as one line (status and watch): "TS STATE job=J
  * carrier=C country=X attempt=N: detail [tag=T]"; kv is the entry's
  * field/value array, entry_id its stream id (time when ts is absent). */

@@ -176,6 +176,29 @@ static void lat_cell(char *out, const struct jobq_latency *l)
     snprintf(out, CELL, "%s / %s / %s", a, b, c);
 }
 
+/* A table of groups: the key columns of `by` first, then the n titles.
+ * Returns the number of key columns (the first title's column). */
+static int tab_begin(struct tab *t, enum jobq_report_by by, const char *const *titles, int n)
+{
+    memset(t, 0, sizeof *t);
+    int k = key_cols(t, by);
+    for (int i = 0; i < n; i++)
+        t->hdr[k + i] = titles[i];
+    t->ncol = k + n;
+    return k;
+}
+
+/* A new row of group g with its key cells filled, *c the next column; NULL
+ * when the table is full. */
+static char (*group_row(struct tab *t, const struct jobq_group *g, enum jobq_report_by by,
+                        int *c))[CELL]
+{
+    char(*row)[CELL] = (char(*)[CELL])tab_row(t);
+    if (row)
+        *c = key_cells(row, g, by);
+    return row;
+}
+
 static const struct jobq_group *group_at(const struct jobq_summary *s, size_t i)
 {
     return i < s->ngroups ? &s->groups[i] : &s->total;
@@ -193,19 +216,16 @@ void ctl_report_table(FILE *f, const struct jobq_summary *s, const struct ctl_re
     if (!s->total.jobs)
         return;
 
-    struct tab t = {0};
-    int k = key_cols(&t, s->by);
+    struct tab t;
     static const char *const h1[] = {"JOBS",   "DELIVERED", "CONFIRMED", "REJECTED",
                                      "FAILED", "EXPIRED",   "OPEN"};
-    for (int i = 0; i < 7; i++)
-        t.hdr[k + i] = h1[i];
-    t.ncol = k + 7;
+    tab_begin(&t, s->by, h1, 7);
     for (size_t i = 0; i <= s->ngroups; i++) {
         const struct jobq_group *g = group_at(s, i);
-        char(*row)[CELL] = (char(*)[CELL])tab_row(&t);
+        int c;
+        char(*row)[CELL] = group_row(&t, g, s->by, &c);
         if (!row)
             return;
-        int c = key_cells(row, g, s->by);
         char p[24];
         snprintf(row[c++], CELL, "%" PRIu64, g->jobs);
         ctl_fmt_pct(g->delivered, g->jobs, p, sizeof p);
@@ -220,17 +240,13 @@ void ctl_report_table(FILE *f, const struct jobq_summary *s, const struct ctl_re
     tab_print(f, &t);
 
     fputs("\nLATENCY p50 / p95 / p99\n", f);
-    memset(&t, 0, sizeof t);
-    k = key_cols(&t, s->by);
-    for (int i = 0; i < JOBQ_STAGE_N; i++)
-        t.hdr[k + i] = stage_titles[i];
-    t.ncol = k + JOBQ_STAGE_N;
+    tab_begin(&t, s->by, stage_titles, JOBQ_STAGE_N);
     for (size_t i = 0; i <= s->ngroups; i++) {
         const struct jobq_group *g = group_at(s, i);
-        char(*row)[CELL] = (char(*)[CELL])tab_row(&t);
+        int c;
+        char(*row)[CELL] = group_row(&t, g, s->by, &c);
         if (!row)
             return;
-        int c = key_cells(row, g, s->by);
         for (int st = 0; st < JOBQ_STAGE_N; st++)
             lat_cell(row[c++], &g->lat[st]);
     }
@@ -239,21 +255,16 @@ void ctl_report_table(FILE *f, const struct jobq_summary *s, const struct ctl_re
     if (!s->total.nreasons)
         return;
     fputs("\nTOP FAILURES\n", f);
-    memset(&t, 0, sizeof t);
-    k = key_cols(&t, s->by);
-    t.hdr[k] = "JOBS";
-    t.hdr[k + 1] = "SHARE";
-    t.hdr[k + 2] = "REASON";
-    t.left[k + 2] = 1;
-    t.ncol = k + 3;
+    static const char *const h3[] = {"JOBS", "SHARE", "REASON"};
+    t.left[tab_begin(&t, s->by, h3, 3) + 2] = 1;
     for (size_t i = 0; i <= s->ngroups; i++) {
         const struct jobq_group *g = group_at(s, i);
         size_t top = i < s->ngroups ? 3 : 5;
         for (size_t r = 0; r < g->nreasons && r < top; r++) {
-            char(*row)[CELL] = (char(*)[CELL])tab_row(&t);
+            int c;
+            char(*row)[CELL] = group_row(&t, g, s->by, &c);
             if (!row)
                 return;
-            int c = key_cells(row, g, s->by);
             char p[24];
             snprintf(row[c++], CELL, "%" PRIu64, g->reasons[r].jobs);
             ctl_fmt_pct(g->reasons[r].jobs, g->jobs, p, sizeof p);

@@ -1,6 +1,7 @@
 /* e164.c — the E.164 prefix table as a digit trie (see e164.h), the
  * country-code length rule and the ISO 3166-1 alpha-2 list. */
 #include "gateway/e164.h"
+#include "gateway/file.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -234,40 +235,16 @@ fail:
 int gw_e164_load(const char *path, struct gw_e164 **out, char *err, size_t errlen)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-        if (len == cap) {
-            if (cap >= (8u << 20)) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errlen, "%s: larger than 8 MiB", path);
-                return -1;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+    char *buf;
+    size_t len;
+    int rc = gw_file_read(path, 8u << 20, &buf, &len);
+    if (rc != 0) {
+        if (rc == -EFBIG)
+            snprintf(err, errlen, "%s: larger than 8 MiB", path);
+        else if (rc == -ENOMEM || rc == -EIO)
+            snprintf(err, errlen, "%s: %s", path, rc == -EIO ? "read error" : "out of memory");
+        else
+            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
         return -1;
     }
     int r = gw_e164_parse(buf, len, path, out, err, errlen);

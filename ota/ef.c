@@ -7,6 +7,7 @@
 #include "ota/ef.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -284,6 +285,28 @@ static long plmn_list_encode(const char *v, int with_act, size_t size, uint8_t *
     return (long)size;
 }
 
+/* Appends one item, printf-style, to the comma-separated list a decoder
+ * builds in out (*o characters so far). Returns 0, or -1 when it does not
+ * fit in outlen. */
+__attribute__((format(printf, 4, 5))) static int list_add(char *out, size_t outlen, size_t *o,
+                                                          const char *fmt, ...)
+{
+    size_t at = *o;
+    if (at) {
+        if (at + 1 >= outlen)
+            return -1;
+        out[at++] = ',';
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(out + at, outlen - at, fmt, ap);
+    va_end(ap);
+    if (w < 0 || (size_t)w >= outlen - at)
+        return -1;
+    *o = at + (size_t)w;
+    return 0;
+}
+
 static int plmn_list_decode(const uint8_t *p, size_t len, int with_act, char *out, size_t outlen)
 {
     size_t unit = with_act ? 5 : 3, o = 0;
@@ -299,11 +322,8 @@ static int plmn_list_decode(const uint8_t *p, size_t len, int with_act, char *ou
         ota_plmn_decode(p + i, plmn);
         if (with_act)
             act_decode((uint16_t)(p[i + 3] << 8 | p[i + 4]), act, sizeof act);
-        int w =
-            snprintf(out + o, outlen - o, "%s%s%s%s", o ? "," : "", plmn, with_act ? ":" : "", act);
-        if (w < 0 || (size_t)w >= outlen - o)
+        if (list_add(out, outlen, &o, "%s%s%s", plmn, with_act ? ":" : "", act) != 0)
             return -1;
-        o += (size_t)w;
     }
     if (!o)
         snprintf(out, outlen, "none");
@@ -668,15 +688,11 @@ static int smsp_decode(const uint8_t *p, size_t len, char *out, size_t outlen)
     size_t y = len - 28, o = 0;
     const uint8_t *r = p + y;
     uint8_t pi = r[0];
-    char item[80];
     out[0] = 0;
 #define ADD(...)                                                                                   \
     do {                                                                                           \
-        snprintf(item, sizeof item, __VA_ARGS__);                                                  \
-        int w_ = snprintf(out + o, outlen - o, "%s%s", o ? "," : "", item);                        \
-        if (w_ < 0 || (size_t)w_ >= outlen - o)                                                    \
+        if (list_add(out, outlen, &o, __VA_ARGS__) != 0)                                           \
             return -1;                                                                             \
-        o += (size_t)w_;                                                                           \
     } while (0)
     size_t an = 0;
     while (an < y && p[an] != 0xFF)
@@ -785,10 +801,8 @@ static int acc_decode(const uint8_t *p, size_t len, char *out, size_t outlen)
     for (unsigned c = 0; c < 16; c++) {
         if (!(a & (1u << c)))
             continue;
-        int w = snprintf(out + o, outlen - o, "%s%u", o ? "," : "", c);
-        if (w < 0 || (size_t)w >= outlen - o)
+        if (list_add(out, outlen, &o, "%u", c) != 0)
             return -1;
-        o += (size_t)w;
     }
     if (!o)
         snprintf(out, outlen, "none");

@@ -205,6 +205,12 @@ echo 0 >"$RUN/down"
 # shuffled into a first round (every kind at least once), then drawn at
 # random; everything from $RANDOM seeded with CHAOS_SEED.
 KINDS="smsc-drop smsc-drop-after smsc-stall smsc-reject-binds smsc-throttle smsc-malformed gw-kill redis-restart gw-join"
+# A sim fault set to $2, held for $3 seconds, then cleared (back to 0).
+fault_hold() {
+    sim_ctl "fault $1 $2" >/dev/null
+    sleep "$3"
+    sim_ctl "fault $1 0" >/dev/null
+}
 inject() {
     local k=$1 hold=$((2 + RANDOM % 6))
     case $k in
@@ -214,15 +220,11 @@ inject() {
     smsc-drop-after)
         local n=$((20 + RANDOM % 200))
         fault_log smsc-drop-after "each link closed at its ${n}th submit_sm, for ${hold}s"
-        sim_ctl "fault drop-after $n" >/dev/null
-        sleep "$hold"
-        sim_ctl "fault drop-after 0" >/dev/null ;;
+        fault_hold drop-after "$n" "$hold" ;;
     smsc-stall)
         local ms=$((500 + RANDOM % 4000))
         fault_log smsc-stall "submit_sm_resp held ${ms} ms, for ${hold}s"
-        sim_ctl "fault stall-ms $ms" >/dev/null
-        sleep "$hold"
-        sim_ctl "fault stall-ms 0" >/dev/null ;;
+        fault_hold stall-ms "$ms" "$hold" ;;
     smsc-reject-binds)
         local ms=$((2000 + RANDOM % 6000))
         fault_log smsc-reject-binds "links dropped, binds refused for ${ms} ms"
@@ -232,15 +234,11 @@ inject() {
     smsc-throttle)
         local p=$((20 + RANDOM % 60))
         fault_log smsc-throttle "0.$p of submits ESME_RTHROTTLED, for ${hold}s"
-        sim_ctl "fault throttle-rate 0.$p" >/dev/null
-        sleep "$hold"
-        sim_ctl "fault throttle-rate 0" >/dev/null ;;
+        fault_hold throttle-rate "0.$p" "$hold" ;;
     smsc-malformed)
         local n=$((5 + RANDOM % 40))
         fault_log smsc-malformed "a malformed PDU before every ${n}th, for ${hold}s"
-        sim_ctl "fault malformed-every $n" >/dev/null
-        sleep "$hold"
-        sim_ctl "fault malformed-every 0" >/dev/null ;;
+        fault_hold malformed-every "$n" "$hold" ;;
     gw-kill)
         local who=A pid=$GW_A_PID
         if gw_alive "$GW_B_PID" && [ $((RANDOM % 2)) -eq 0 ]; then who=B pid=$GW_B_PID; fi

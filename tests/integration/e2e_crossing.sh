@@ -12,17 +12,7 @@
 . tests/lib/e2e.sh
 
 N=20
-cards=""
-for i in $(seq -w 1 $N); do
-    cards="$cards
-[card 89440000000000031$i]
-msisdn = 4477009031$i
-class = uicc
-imsi = 228062800000208
-keyset = ks1
-"
-done
-E2E_CARDS_EXTRA=$cards
+E2E_CARDS_EXTRA=$(e2e_cards_series 31 $N)
 E2E_SIM_ARGS="--deliver-on other"
 e2e_start || { echo "not ok - start redis, otasim, otagw A"; exit 1; }
 sed 's/^name = e2e$/name = e2e-b/' "$E2E_CONF" >"$E2E/b.conf"

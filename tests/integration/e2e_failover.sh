@@ -14,17 +14,7 @@
 
 N=20
 LEASE=3 CLAIM=4 SCAN_MS=500
-cards=""
-for i in $(seq -w 1 $N); do
-    cards="$cards
-[card 89440000000000021$i]
-msisdn = 4477009021$i
-class = uicc
-imsi = 228062800000208
-keyset = ks1
-"
-done
-E2E_CARDS_EXTRA=$cards
+E2E_CARDS_EXTRA=$(e2e_cards_series 21 $N)
 
 start_redis || exit 1
 e2e_write_keystore "$E2E/keys.ini"

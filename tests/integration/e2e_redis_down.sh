@@ -29,10 +29,7 @@ ok "receipt refused with ESME_RX_T_APPN while Redis is down" \
 ok "PoR refused with ESME_RX_T_APPN while Redis is down" \
     grep -q 'mo.*redis down: mo answered ESME_RX_T_APPN' "$TMP/otagw.log"
 sleep 1
-spawn redis2 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP/redis" --save '' \
-    --daemonize no $E2E_REDIS_ARGS
-n=0
-until RCLI ping >/dev/null 2>&1 || [ $n -ge 100 ]; do sleep 0.05; n=$((n + 1)); done
+e2e_redis_back
 
 st=$(e2e_wait rd-1 20)
 ok "after Redis is back the job is confirmed (got '$st')" test "$st" = confirmed

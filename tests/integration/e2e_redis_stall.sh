@@ -36,10 +36,7 @@ done
 ok "the receipt handed to the dead Redis is answered ESME_RX_T_APPN" \
     grep -q 'receipt.*not recorded.*answered ESME_RX_T_APPN' "$TMP/otagw.log"
 sleep 0.5
-spawn redis2 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP/redis" --save '' \
-    --daemonize no $E2E_REDIS_ARGS
-n=0
-until RCLI ping >/dev/null 2>&1 || [ $n -ge 100 ]; do sleep 0.05; n=$((n + 1)); done
+e2e_redis_back
 
 st=$(e2e_wait rs-1 30)
 ok "after Redis is back the job is confirmed (got '$st')" test "$st" = confirmed

@@ -378,6 +378,26 @@ e2e_card() {
     e2e_sim_ctl "card $1" | awk -v k="$1.$2" '$1 == k { print $2 }'
 }
 
+# e2e_cards_series XX N: card-file text (for E2E_CARDS_EXTRA) of N UICCs on
+# keyset ks1, numbered 01..N: ICCID 894400000000000XXnn, MSISDN 44770090XXnn.
+e2e_cards_series() {
+    local i
+    for i in $(seq -w 1 "$2"); do
+        printf '\n[card 894400000000000%s%s]\nmsisdn = 44770090%s%s\nclass = uicc\n' "$1" "$i" "$1" "$i"
+        printf 'imsi = 228062800000208\nkeyset = ks1\n'
+    done
+}
+
+# e2e_redis_back: redis-server started again on the same port and folder
+# (so with its AOF, under E2E_REDIS_ARGS) after a test killed it; waits up to
+# 5 s for it to answer PING.
+e2e_redis_back() {
+    local n=0
+    spawn redis2 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP/redis" --save '' \
+        --daemonize no ${E2E_REDIS_ARGS:-}
+    until RCLI ping >/dev/null 2>&1 || [ $n -ge 100 ]; do sleep 0.05; n=$((n + 1)); done
+}
+
 # e2e_stop_gw [SECONDS]: SIGTERM to otagw, wait for it; sets E2E_GW_RC to
 # its exit status, or "timeout" (call it directly, not in $(...): only the
 # shell that started otagw can wait for it).

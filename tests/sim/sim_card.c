@@ -338,18 +338,30 @@ static int sw_ok(uint16_t s)
 
 /* Current EF for a binary/record command, or the EF named by an SFI in P1
  * (TS 102 221 §11.1.3: b8 of P1 set, SFI in b5..b1) which then becomes
- * the current EF. */
-static int ef_for(const struct sim_card *c, struct sim_rfm *r, int sfi)
+ * the current EF; it must have the structure the command works on (type).
+ * NULL with *st the status word to answer when there is no such EF (none
+ * selected, no file with that SFI) or it is of another structure. */
+static struct sim_file *ef_for(struct sim_card *c, struct sim_rfm *r, int sfi, enum sim_ftype type,
+                               uint16_t *st)
 {
+    int e = r->ef;
     if (sfi) {
+        e = -2;
         for (unsigned i = 0; i < c->nfiles; i++)
             if (c->files[i].sfi == sfi && c->files[i].parent == r->df) {
-                r->ef = (int)i;
-                return (int)i;
+                r->ef = e = (int)i;
+                break;
             }
-        return -2;
     }
-    return r->ef;
+    if (e < 0) {
+        *st = sw(c, e == -2 ? SW_NOT_FOUND : SW_NO_EF);
+        return NULL;
+    }
+    if (c->files[e].type != type) {
+        *st = sw(c, SW_STRUCTURE);
+        return NULL;
+    }
+    return &c->files[e];
 }
 
 static uint16_t apdu_binary(struct sim_card *c, struct sim_rfm *r, const uint8_t *a, size_t lc,
@@ -357,14 +369,10 @@ static uint16_t apdu_binary(struct sim_card *c, struct sim_rfm *r, const uint8_t
 {
     int sfi = (a[2] & 0x80) && c->cls == SIM_CLASS_UICC ? a[2] & 0x1f : 0;
     unsigned off = sfi ? a[3] : (unsigned)((a[2] & 0x7f) << 8 | a[3]);
-    int e = ef_for(c, r, sfi);
-    if (e == -2)
-        return sw(c, SW_NOT_FOUND);
-    if (e < 0)
-        return sw(c, SW_NO_EF);
-    struct sim_file *f = &c->files[e];
-    if (f->type != SIM_F_TRANSPARENT)
-        return sw(c, SW_STRUCTURE);
+    uint16_t st;
+    struct sim_file *f = ef_for(c, r, sfi, SIM_F_TRANSPARENT, &st);
+    if (!f)
+        return st;
     if (off >= f->size)
         return sw(c, SW_RANGE);
     if (update) {
@@ -394,14 +402,10 @@ static uint16_t apdu_record(struct sim_card *c, struct sim_rfm *r, const uint8_t
 {
     int sfi = c->cls == SIM_CLASS_UICC ? a[3] >> 3 : 0;
     uint8_t mode = a[3] & 7;
-    int e = ef_for(c, r, sfi);
-    if (e == -2)
-        return sw(c, SW_NOT_FOUND);
-    if (e < 0)
-        return sw(c, SW_NO_EF);
-    struct sim_file *f = &c->files[e];
-    if (f->type != SIM_F_LINEAR)
-        return sw(c, SW_STRUCTURE);
+    uint16_t st;
+    struct sim_file *f = ef_for(c, r, sfi, SIM_F_LINEAR, &st);
+    if (!f)
+        return st;
     int rec;
     switch (mode) {
     case 4: /* absolute, or current when P1 = 0 */

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "codec/hex.h"
+#include "gateway/file.h"
 
 struct parser {
     struct sim_world *w;
@@ -553,38 +554,9 @@ int sim_cards_parse(struct sim_world *w, const char *text, size_t len, const cha
 
 int sim_cards_load(struct sim_world *w, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "%s: %s", path, strerror(e));
-        return -e;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    int rc = 0;
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (len < cap)
-            break;
-        if (cap >= (1u << 30)) {
-            rc = -EFBIG;
-            break;
-        }
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    if (!buf)
-        rc = -ENOMEM;
-    else if (ferror(f))
-        rc = -EIO;
-    fclose(f);
+    char *buf;
+    size_t len;
+    int rc = gw_file_read(path, 1u << 30, &buf, &len);
     if (rc == 0)
         rc = sim_cards_parse(w, buf, len, path, err, errlen);
     else

@@ -289,31 +289,42 @@ static uint8_t *wreserve(struct conn *c, size_t n)
     return c->wbuf + c->wlen;
 }
 
+/* One read or write on the connection, TLS or plain: the only place that tells
+ * "try again on the next event" (EAGAIN, SSL_ERROR_WANT_*) from an error or the
+ * peer's close. Returns the bytes moved, 0 when the socket would block, or -1
+ * once the connection is closed (the reason logged names the direction). */
+static ssize_t conn_io(struct conn *c, int writing, uint8_t *buf, size_t len)
+{
+    if (c->ssl) {
+        ERR_clear_error();
+        int r = writing ? SSL_write(c->ssl, buf, (int)len) : SSL_read(c->ssl, buf, (int)len);
+        if (r > 0)
+            return r;
+        int e = SSL_get_error(c->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+            return 0;
+        conn_close(c, writing                      ? "tls write error"
+                      : e == SSL_ERROR_ZERO_RETURN ? "peer closed"
+                                                   : "tls read error");
+        return -1;
+    }
+    ssize_t n = writing ? send(c->fd, buf, len, MSG_NOSIGNAL) : recv(c->fd, buf, len, 0);
+    if (n > 0)
+        return n;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    conn_close(c, writing ? "write error" : n == 0 ? "peer closed" : "read error");
+    return -1;
+}
+
 static void conn_flush(struct conn *c)
 {
     while (c->woff < c->wlen) {
-        ssize_t n;
-        size_t want = c->wlen - c->woff;
-        if (c->ssl) {
-            ERR_clear_error();
-            int r = SSL_write(c->ssl, c->wbuf + c->woff, (int)want);
-            if (r <= 0) {
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-                    break;
-                conn_close(c, "tls write error");
-                return;
-            }
-            n = r;
-        } else {
-            n = send(c->fd, c->wbuf + c->woff, want, MSG_NOSIGNAL);
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                    break;
-                conn_close(c, "write error");
-                return;
-            }
-        }
+        ssize_t n = conn_io(c, 1, c->wbuf + c->woff, c->wlen - c->woff);
+        if (n < 0)
+            return;
+        if (n == 0)
+            break;
         c->woff += (size_t)n;
     }
     if (c->woff == c->wlen) {
@@ -610,6 +621,31 @@ static void schedule_receipt(struct sim_smsc *s, int account, unsigned from,
         ev_put(s, e);
 }
 
+/* A mobile-originated SM from card's MSISDN (international, E.164) back to
+ * the address that submitted sub, for the account's link `from`, due at
+ * due: the event with its addresses set and the rest of the SM zeroed, for
+ * the caller to fill and push; NULL when no event is free. */
+static struct event *mo_event(struct sim_smsc *s, int account, unsigned from,
+                              const struct smppf_sm *sub, const struct sim_card *card, uint64_t due)
+{
+    struct event *e = ev_get(s);
+    if (!e)
+        return NULL;
+    memset(&e->sm, 0, sizeof e->sm);
+    e->kind = EV_MO;
+    e->account = account;
+    e->from = from;
+    e->due = due;
+    struct smppf_sm *m = &e->sm;
+    m->source_addr_ton = 1;
+    m->source_addr_npi = 1;
+    snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
+    m->dest_addr_ton = sub->source_addr_ton;
+    m->dest_addr_npi = sub->source_addr_npi;
+    memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
+    return e;
+}
+
 /* MO SMs for the PoR (TS 31.115 §4.3): UDHI, PID 7F, DCS F6, from the
  * card's MSISDN to the submit's source; concatenated when over 140
  * octets, IE 71 in the first segment. */
@@ -624,21 +660,10 @@ static void schedule_por(struct sim_smsc *s, int account, unsigned from, const s
     uint8_t ref = ++s->concat_ref;
     size_t off = 0;
     for (unsigned i = 0; i < nseg; i++) {
-        struct event *e = ev_get(s);
+        struct event *e = mo_event(s, account, from, sub, card, now_ms(s) + s->o.por_delay_ms + i);
         if (!e)
             return;
-        memset(&e->sm, 0, sizeof e->sm);
-        e->kind = EV_MO;
-        e->account = account;
-        e->from = from;
-        e->due = now_ms(s) + s->o.por_delay_ms + i;
         struct smppf_sm *m = &e->sm;
-        m->source_addr_ton = 1;
-        m->source_addr_npi = 1;
-        snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
-        m->dest_addr_ton = sub->source_addr_ton;
-        m->dest_addr_npi = sub->source_addr_npi;
-        memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
         m->esm_class = SMPPF_ESM_UDHI;
         m->protocol_id = 0x7f;
         m->data_coding = 0xf6;
@@ -680,21 +705,10 @@ static void schedule_por(struct sim_smsc *s, int account, unsigned from, const s
 static void schedule_notify(struct sim_smsc *s, int account, unsigned from,
                             const struct smppf_sm *sub, const struct sim_card *card, int event)
 {
-    struct event *e = ev_get(s);
+    struct event *e = mo_event(s, account, from, sub, card, now_ms(s) + 3 * s->o.por_delay_ms + 10);
     if (!e)
         return;
-    memset(&e->sm, 0, sizeof e->sm);
-    e->kind = EV_MO;
-    e->account = account;
-    e->from = from;
-    e->due = now_ms(s) + 3 * s->o.por_delay_ms + 10;
     struct smppf_sm *m = &e->sm;
-    m->source_addr_ton = 1;
-    m->source_addr_npi = 1;
-    snprintf(m->source_addr, sizeof m->source_addr, "%s", card->msisdn);
-    m->dest_addr_ton = sub->source_addr_ton;
-    m->dest_addr_npi = sub->source_addr_npi;
-    memcpy(m->destination_addr, sub->source_addr, sizeof m->destination_addr);
     m->data_coding = 0x04; /* 8-bit data */
     char aid[33] = "none";
     if (card->enabled_profile)
@@ -1046,43 +1060,24 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
     struct conn *c = w->data;
     struct sim_smsc *s = c->s;
     for (int rounds = 0; rounds < 16 && !c->dead; rounds++) {
-        ssize_t n;
-        if (c->ssl) {
+        if (c->ssl && !c->tls_done) {
             ERR_clear_error();
-            if (!c->tls_done) {
-                int r = SSL_accept(c->ssl);
-                if (r == 1) {
-                    c->tls_done = 1;
-                    continue;
-                }
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-                    break;
-                conn_close(c, "tls handshake failed");
-                return;
+            int r = SSL_accept(c->ssl);
+            if (r == 1) {
+                c->tls_done = 1;
+                continue;
             }
-            int r = SSL_read(c->ssl, c->rbuf + c->rlen, (int)(RBUF_CAP - c->rlen));
-            if (r <= 0) {
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-                    break;
-                conn_close(c, e == SSL_ERROR_ZERO_RETURN ? "peer closed" : "tls read error");
-                return;
-            }
-            n = r;
-        } else {
-            n = recv(c->fd, c->rbuf + c->rlen, RBUF_CAP - c->rlen, 0);
-            if (n == 0) {
-                conn_close(c, "peer closed");
-                return;
-            }
-            if (n < 0) {
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                    break;
-                conn_close(c, "read error");
-                return;
-            }
+            int e = SSL_get_error(c->ssl, r);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                break;
+            conn_close(c, "tls handshake failed");
+            return;
         }
+        ssize_t n = conn_io(c, 0, c->rbuf + c->rlen, RBUF_CAP - c->rlen);
+        if (n < 0)
+            return;
+        if (n == 0)
+            break;
         c->rlen += (size_t)n;
         c->last_rx_ms = now_ms(s);
         conn_parse(c);
