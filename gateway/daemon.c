@@ -328,9 +328,9 @@ static void pending_resolve(struct pending *p)
         GW_LOG(GW_LOG_INFO, "job", obj, "failed: %s", p->reason);
         rc = jobq_submit_failed(d->q, job, 0, p->reason, on_outcome, d);
     } else if (p->nunknown) {
-        GW_LOG(GW_LOG_WARNING, "job", obj,
-               "%u of %u SM(s) unanswered: outcome unknown, waiting for a PoR", p->nunknown,
-               p->nseg);
+        GW_LOG(GW_LOG_WARNING, "job", obj, "%u of %u SM(s) unanswered: outcome unknown, %s",
+               p->nunknown, p->nseg,
+               job->por == JOBQ_POR_ALWAYS ? "waiting for a PoR" : "no PoR asked for: retrying");
         rc = jobq_unknown_outcome(d->q, job, c->name, p->tar, on_outcome, d);
     } else if (p->nok == p->nseg) {
         const char *ids[UDH_SM_MAX * DLR_KEYS];

@@ -933,10 +933,18 @@ int jobq_unknown_outcome(struct jobq *q, struct jobq_job *job, const char *carri
         return -EINVAL;
     char att[16], rec[16], t[8];
     fmt_u(att, sizeof att, job->attempt);
-    fmt_u(rec, sizeof rec, q->s.reconcile_ms);
+    /* Only a PoR reconciles an unknown outcome (the receipt names a message
+     * id the SMSC never gave us). A job that asks for no PoR on success
+     * (por=none, por=error) would wait reconcile_ms for nothing, often past
+     * its deadline, and expire although its card may have run it (the
+     * soak's "evidence lost"): it is sent again after the usual back-off,
+     * with a fresh counter (at-least-once, docs/reliability.md). */
+    int nopor = job->por != JOBQ_POR_ALWAYS;
+    fmt_u(rec, sizeof rec, nopor ? backoff_ms(q, job->attempt) : q->s.reconcile_ms);
     lower_hex(t, tar, sizeof t);
-    const char *a[] = {"unknown", job->key, att, carrier ? carrier : "", job->msisdn, t, rec};
-    return outcome(q, job, done, cbud, 7, a);
+    const char *a[] = {"unknown",   job->key, att, carrier ? carrier : "",
+                       job->msisdn, t,        rec, nopor ? "1" : "0"};
+    return outcome(q, job, done, cbud, 8, a);
 }
 
 int jobq_job_rejected(struct jobq *q, struct jobq_job *job, const char *reason, jobq_done_fn *done,

@@ -18,6 +18,7 @@
 #   E2E_CARDS_EXTRA   text appended to the generated card file
 #   E2E_METRICS=1     start /metrics on a free port (E2E_METRICS_PORT)
 #   E2E_WINDOW        the carrier's window (default 10)
+#   E2E_RESPONSE_TIMEOUT the carrier's response_timeout (default 5s)
 #   E2E_MSGID_FORMAT  the carrier's msgid_format (default hex; otasim's ids
 #                     are hex unless E2E_SIM_ARGS says --msgid ...)
 # and, to run a fleet of one's own (the demo, conf/demo/):
@@ -187,7 +188,7 @@ bind = trx
 binds = 1
 source_addr = 447700900999
 window = ${E2E_WINDOW:-10}
-response_timeout = 5s
+response_timeout = ${E2E_RESPONSE_TIMEOUT:-5s}
 reconnect_min = 100ms
 reconnect_max = 1s
 msgid_format = ${E2E_MSGID_FORMAT:-hex}
