@@ -17,11 +17,7 @@ E2E_SIM_ARGS="--deliver-on other"
 e2e_start || { echo "not ok - start redis, otasim, otagw A"; exit 1; }
 sed 's/^name = e2e$/name = e2e-b/' "$E2E_CONF" >"$E2E/b.conf"
 spawn otagwb "$OTAGW" -c "$E2E/b.conf"
-n=200
-until grep -q 'taking jobs' "$TMP/otagwb.log" 2>/dev/null || [ $n -le 0 ]; do
-    sleep 0.05
-    n=$((n - 1))
-done
+wait_grep 'taking jobs' "$TMP/otagwb.log"
 ok "both instances take jobs" grep -q 'taking jobs' "$TMP/otagwb.log"
 for i in $(seq -w 1 $N); do
     RCLI HSET "ota:card:89440000000000031$i" keyset ks1 class uicc >/dev/null

@@ -28,11 +28,7 @@ ok "the card ran the packet while Redis hung" test "$(e2e_card $E2E_ICCID_UICC e
 kill -KILL "$REDIS_PID"
 kill -CONT "$REDIS_PID" 2>/dev/null
 wait "$REDIS_PID" 2>/dev/null
-n=0
-until grep -q 'receipt.*not recorded.*ESME_RX_T_APPN' "$TMP/otagw.log" || [ $n -ge 100 ]; do
-    sleep 0.1
-    n=$((n + 1))
-done
+wait_grep 'receipt.*not recorded.*ESME_RX_T_APPN' "$TMP/otagw.log"
 ok "the receipt handed to the dead Redis is answered ESME_RX_T_APPN" \
     grep -q 'receipt.*not recorded.*answered ESME_RX_T_APPN' "$TMP/otagw.log"
 sleep 0.5

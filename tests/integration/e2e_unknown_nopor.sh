@@ -13,11 +13,7 @@ e2e_cards_register
 ok "otasim: hold each submit_sm_resp 2.5 s" test "$(e2e_sim_ctl 'fault stall-ms 2500')" = ok
 e2e_job id un-1 type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
     file fplmn value 23415 por none validity 60 >/dev/null
-n=0
-until grep -q 'job=un-1.*outcome unknown' "$TMP/otagw.log" || [ $n -ge 100 ]; do
-    sleep 0.1
-    n=$((n + 1))
-done
+wait_grep 'job=un-1.*outcome unknown' "$TMP/otagw.log"
 ok "no submit_sm_resp within 1 s: outcome unknown, retrying (no PoR asked for)" \
     grep -q 'job=un-1.*outcome unknown, no PoR asked for: retrying' "$TMP/otagw.log"
 ok "otasim: answer at once again" test "$(e2e_sim_ctl 'fault stall-ms 0')" = ok

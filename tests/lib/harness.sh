@@ -87,6 +87,17 @@ ok() {
     fi
 }
 
+# wait_grep REGEX FILE [SECS]: waits (default 10 s) until FILE has a line
+# matching REGEX (grep -E); 1 when it never came. A check follows with ok.
+wait_grep() {
+    local n=$((${3:-10} * 20))
+    until grep -qE -- "$1" "$2" 2>/dev/null; do
+        n=$((n - 1))
+        [ "$n" -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+
 # At the end of a script: exit status from the TAP lines.
 done_testing() {
     exit "$TAP_FAIL"
