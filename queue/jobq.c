@@ -8,6 +8,7 @@
  * it and replies back to the daemon. See jobq.h for the contract and
  * docs/queue.md for the keys. */
 #include "queue/jobq.h"
+#include "queue/porlookup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -214,7 +215,7 @@ static char *library_text(const struct jobq_settings *in, char *name)
     if (!name_ok(s.prefix) || !name_ok(s.stream_jobs) || !name_ok(s.stream_events) ||
         !name_ok(s.group) || !name_ok(s.default_class))
         return NULL;
-    char pro[1024];
+    char pro[2048];
     /* CMAX: the highest counter ever handed out is FFFFFFFFFE; a card that
      * stores FFFFFFFFFF answers "counter blocked" for ever (TS 102 225
      * §5.1.1, PoR status 04). */
@@ -226,8 +227,10 @@ static char *library_text(const struct jobq_settings *in, char *name)
                      s.prefix, s.stream_jobs, s.stream_events, s.group, s.max_attempts, s.lease_ms,
                      s.retention_s, s.events_maxlen, (unsigned long long)s.map_ttl_s * 1000ull,
                      s.early_ttl_ms, (unsigned long long)s.resync_step, s.default_class);
-    if (n < 0 || (size_t)n >= sizeof pro)
+    if (n < 0 || (size_t)n >= sizeof pro ||
+        jobq_porlookup_lua_fields(pro + n, sizeof pro - (size_t)n) != 0)
         return NULL;
+    n += (int)strlen(pro + n);
     uint64_t h = 0xcbf29ce484222325ull;
     for (int i = 0; i < n; i++)
         h = (h ^ (unsigned char)pro[i]) * 0x100000001b3ull;

@@ -9,9 +9,9 @@
  * FCALL (multi), sent before the loop waits: one call per turn rather than
  * an EVAL per job (which cost Redis more than the note itself: the
  * script's SHA1, its text parsed from the wire, one reply per call). The
- * find is one EVAL: the index, then for each candidate jobq's por map and
- * the job's record, so that a PoR costs one round trip whether or not its
- * response is decoded. */
+ * find is the library's "find" operation, one FCALL per PoR: the index,
+ * then for each candidate jobq's por map and the job's record, so that a
+ * PoR costs one round trip whether or not its response is decoded. */
 #include "queue/porlookup.h"
 
 #include <ctype.h>
@@ -75,37 +75,7 @@ static const struct {
     {"apdu", by_apdu, sizeof by_apdu},
 };
 
-/* KEYS[1] the index; ARGV[1] "<prefix>por:<msisdn>:<tar>:" (jobq's por map,
- * queue/script.c porkeys), ARGV[2] "<prefix>job:", ARGV[3] one counter
- * ('' = every keyset of the index). One entry per candidate: {keyset,
- * cntr}; {keyset, cntr, id, attempt} when the counter maps to a job whose
- * record is gone (or of no known type); {keyset, cntr, id, attempt,
- * {values}} with the values of the fields of its type (by_type, in order).
- * Read only. The keys it builds are next to KEYS[1] (one Redis or
- * Sentinel, as jobq's library: docs/queue.md). The text is find_text's:
- * the table F of by_type, then this. */
-static const char find_body[] =
-    "local h\n"
-    "if ARGV[3] ~= '' then h = {'', ARGV[3]} else h = redis.call('HGETALL', KEYS[1]) end\n"
-    "local out = {}\n"
-    "for i = 1, #h - 1, 2 do\n"
-    "  local m = redis.call('GET', ARGV[1] .. h[i + 1])\n"
-    "  local id, att\n"
-    "  if m then id, att = string.match(m, '^(.-)\\t(.-)$') end\n"
-    "  if id then\n"
-    "    local k = ARGV[2] .. id\n"
-    "    local f = F[redis.call('HGET', k, 'type') or '']\n"
-    "    if f then out[#out + 1] = {h[i], h[i + 1], id, att, redis.call('HMGET', k, unpack(f))}\n"
-    "    else out[#out + 1] = {h[i], h[i + 1], id, att} end\n"
-    "  else\n"
-    "    out[#out + 1] = {h[i], h[i + 1]}\n"
-    "  end\n"
-    "end\n"
-    "return out\n";
-
-/* "local F = {config = {'type', ...}, ...}\n" then find_body, into out;
- * -1 when it does not fit. */
-static int find_text(char *out, size_t cap)
+int jobq_porlookup_lua_fields(char *out, size_t cap)
 {
     size_t o = 0;
 #define PUT(...)                                                                                   \
@@ -113,14 +83,14 @@ static int find_text(char *out, size_t cap)
         int w_ = snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__);                            \
         o += w_ > 0 ? (size_t)w_ : 0;                                                              \
     } while (0)
-    PUT("local F = {");
+    PUT("local FIND = {");
     for (size_t t = 0; t < sizeof by_type / sizeof by_type[0]; t++) {
         PUT("%s%s = {", t ? ", " : "", by_type[t].type);
         for (size_t i = 0; i < by_type[t].n; i++)
             PUT("%s'%s'", i ? ", " : "", jobq_porlookup_fields[by_type[t].f[i]]);
         PUT("}");
     }
-    PUT("}\n%s", find_body);
+    PUT("}\n");
 #undef PUT
     return o < cap ? 0 : -1;
 }
@@ -139,7 +109,6 @@ struct jobq_porlookup {
     unsigned db;
     char prefix[64];
     char default_class[8];
-    char find_lua[1024];
     char *library;        /* jobq's function library (FUNCTION LOAD at each connection) */
     char fname[40];       /* its function */
     struct jobq_resp req; /* the notes' FCALL, written as they are queued */
@@ -273,10 +242,6 @@ struct jobq_porlookup *jobq_porlookup_new(struct ev_loop *loop, const struct job
     snprintf(pl->prefix, sizeof pl->prefix, "%s", s.prefix);
     snprintf(pl->default_class, sizeof pl->default_class, "%s",
              s.default_class ? s.default_class : "uicc");
-    if (find_text(pl->find_lua, sizeof pl->find_lua) != 0) {
-        free(pl);
-        return NULL;
-    }
     /* "#!lua name=<function>\n...": the library names its one function. */
     pl->library = jobq_script_text(&s);
     const char *nm = pl->library ? strstr(pl->library, "name=") : NULL;
@@ -343,37 +308,6 @@ static int norm(const char *msisdn, const char *tar, const char **m, size_t *ml,
     t[6] = '\0';
     *m = msisdn, *ml = n;
     return 0;
-}
-
-/* "<prefix>porix:<msisdn>:<tar>" (see norm); -EINVAL on bad input. */
-static int key_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
-                  size_t cap)
-{
-    const char *m;
-    size_t ml, pfx = strlen(pl->prefix);
-    char t[7];
-    if (norm(msisdn, tar, &m, &ml, t) != 0 || pfx + 6 + ml + 1 + 6 + 1 > cap)
-        return -EINVAL;
-    char *w = out;
-    memcpy(w, pl->prefix, pfx), w += pfx;
-    memcpy(w, "porix:", 6), w += 6;
-    memcpy(w, m, ml), w += ml;
-    *w++ = ':';
-    memcpy(w, t, 7);
-    return 0;
-}
-
-/* jobq's por map prefix "<prefix>por:<msisdn>:<tar>:" (see norm). */
-static int map_of(const struct jobq_porlookup *pl, const char *msisdn, const char *tar, char *out,
-                  size_t cap)
-{
-    const char *m;
-    size_t ml;
-    char t[7];
-    if (norm(msisdn, tar, &m, &ml, t) != 0)
-        return -EINVAL;
-    int w = snprintf(out, cap, "%spor:%.*s:%s:", pl->prefix, (int)ml, m, t);
-    return w <= 0 || (size_t)w >= cap ? -EINVAL : 0;
 }
 
 /* The notes' reply: best effort (the keystore is the fallback), except that
@@ -518,7 +452,6 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
 {
     struct find *f = priv;
     redisReply *r = reply;
-    (void)ac;
     struct jobq_por_candidate c[JOBQ_POR_CANDIDATES];
     struct raw raw[JOBQ_POR_CANDIDATES];
     struct jobq_job *jobs = NULL;
@@ -528,6 +461,10 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
         err = -ENOTCONN;
     else if (r->type != REDIS_REPLY_ARRAY)
         err = -EPROTO;
+    /* The library gone (FUNCTION FLUSH, a failover): reconnecting loads it. */
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "ERR Function not found", 22) == 0 &&
+        f->pl->ac == ac && !f->pl->freeing)
+        redisAsyncDisconnect(ac);
     else
         for (size_t i = 0; i < r->elements; i++) {
             const redisReply *e = r->element[i];
@@ -574,9 +511,10 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
 static int find(struct jobq_porlookup *pl, const char *msisdn, const char *tar, const char *cntr,
                 jobq_porlookup_fn *fn, void *cbud)
 {
-    char key[128], map[128], job[80];
-    if (!pl || !fn || key_of(pl, msisdn, tar, key, sizeof key) != 0 ||
-        map_of(pl, msisdn, tar, map, sizeof map) != 0)
+    const char *m;
+    size_t ml;
+    char t[7];
+    if (!pl || !fn || norm(msisdn, tar, &m, &ml, t) != 0)
         return -EINVAL;
     if (!jobq_porlookup_is_up(pl))
         return -ENOTCONN;
@@ -585,9 +523,10 @@ static int find(struct jobq_porlookup *pl, const char *msisdn, const char *tar, 
     if (!f)
         return -ENOMEM;
     f->pl = pl, f->fn = fn, f->cbud = cbud;
-    snprintf(job, sizeof job, "%sjob:", pl->prefix);
-    const char *a[] = {"EVAL", pl->find_lua, "1", key, map, job, cntr};
-    if (redisAsyncCommandArgv(pl->ac, on_find, f, 7, a, NULL) != REDIS_OK) {
+    /* FCALL <fn> 0 find msisdn tar cntr ("" = every keyset of the index). */
+    const char *a[] = {"FCALL", pl->fname, "0", "find", m, t, cntr};
+    const size_t al[] = {5, strlen(pl->fname), 1, 4, ml, 6, strlen(cntr)};
+    if (redisAsyncCommandArgv(pl->ac, on_find, f, 7, a, al) != REDIS_OK) {
         free(f);
         return -ENOTCONN;
     }

@@ -22,10 +22,10 @@
  * for (jobq's por map <prefix>por:<msisdn>:<tar>:<cntr> = "id\tattempt")
  * and the fields of its record that its command script was built from, so
  * that the daemon can read the PoR's response against that script
- * (ota_result_decode) without another round trip: one EVAL per PoR
- * (HGETALL of the index, then a GET and an HMGET per candidate, inside
- * Redis). A PoR answering an older command than the latest noted one is
- * looked up again by its counter (jobq_porlookup_find_job).
+ * (ota_result_decode) without another round trip: one FCALL of jobq's
+ * function library per PoR (its "find" operation: HGETALL of the index,
+ * then a GET and an HMGET per candidate, inside Redis). A PoR answering an older command than the
+ * latest noted one is looked up again by its counter (jobq_porlookup_find_job).
  *
  * One hiredis async connection on the daemon's libev loop (only queue/
  * includes hiredis), reconnected with back-off. Key names and prefixes come
@@ -108,6 +108,11 @@ __attribute__((warn_unused_result)) int jobq_porlookup_find_job(struct jobq_porl
  * (default_class when absent) and keyset. Returns 0, or -EINVAL with
  * reason filled when the record does not validate. */
 #define JOBQ_PORLOOKUP_NFIELDS 17
+/* "local FIND = {config = {'type', ...}, ...}\n": the fields the library's
+ * find operation reads per job type, in the order jobq_porlookup_job_from
+ * is handed them; part of the library's prologue (queue/jobq.c). 0, or -1
+ * when it does not fit in cap. */
+int jobq_porlookup_lua_fields(char *out, size_t cap);
 extern const char *const jobq_porlookup_fields[JOBQ_PORLOOKUP_NFIELDS];
 __attribute__((warn_unused_result)) int
 jobq_porlookup_job_from(const char *const *vals, const size_t *len, const char *default_class,
