@@ -457,14 +457,14 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
     struct jobq_job *jobs = NULL;
     unsigned n = 0, nraw = 0, njobs = 0;
     int err = 0;
-    if (!r)
-        err = -ENOTCONN;
-    else if (r->type != REDIS_REPLY_ARRAY)
-        err = -EPROTO;
     /* The library gone (FUNCTION FLUSH, a failover): reconnecting loads it. */
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "ERR Function not found", 22) == 0 &&
         f->pl->ac == ac && !f->pl->freeing)
         redisAsyncDisconnect(ac);
+    if (!r)
+        err = -ENOTCONN;
+    else if (r->type != REDIS_REPLY_ARRAY)
+        err = -EPROTO;
     else
         for (size_t i = 0; i < r->elements; i++) {
             const redisReply *e = r->element[i];
