@@ -85,7 +85,8 @@ struct slot {
     uint64_t out_end; /* output stream offset just past its submit_sm */
     ev_timer t;       /* its response timer (STYLE.md §2) */
     struct gw_bind *b;
-    int late; /* unanswered past response_timeout, owner told "unknown" */
+    int late;       /* unanswered past response_timeout, owner told "unknown" */
+    void *late_tok; /* what the owner gave for the late answer (freed here) */
 };
 
 struct gw_bind {
@@ -852,6 +853,8 @@ static void slot_free(struct gw_bind *b, struct slot *s)
         s->late = 0;
         b->win_late--;
     }
+    free(s->late_tok);
+    s->late_tok = NULL;
 }
 
 /* The one way a connection ends. Hands every SM in its window back: those
@@ -963,9 +966,21 @@ static void on_submit_resp(struct gw_bind *b, const struct smppf_pdu *p)
         /* Its owner was told "outcome unknown" at the timeout; the slot
          * was kept so that the SMSC's count and ours agree (§2.8: the
          * window counts SMs the SMSC has not answered). */
-        blog(b, 4, "submit_sm seq=%u answered %s after the response timeout: window slot freed",
-             p->hdr.sequence_number, smppf_status_name(st));
+        blog(b, 4, "submit_sm seq=%u answered %s%s%s after the response timeout: window slot freed",
+             p->hdr.sequence_number, smppf_status_name(st), st == 0 ? ", message id " : "",
+             st == 0 ? p->u.sm_resp.message_id : "");
+        void *tok = s->late_tok;
+        s->late_tok = NULL;
         slot_free(b, s);
+        if (tok && l->cbs.submit_late) {
+            char keys[DLR_KEYS][DLR_KEY_MAX];
+            int nk = 0;
+            if (st == 0 && p->u.sm_resp.message_id[0])
+                nk = dlr_msgid_keys(p->u.sm_resp.message_id, l->idfmt, DLR_ROLE_RESP, keys);
+            l->cbs.submit_late(l->owner, tok, st, st == 0 ? p->u.sm_resp.message_id : "",
+                               nk > 0 ? (unsigned)nk : 0, keys);
+        }
+        free(tok);
         maybe_unbind(b);
         return;
     }
@@ -1530,7 +1545,7 @@ static void resp_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
     b->win_late++;
     l->st.unknown++;
     if (l->cbs.submit_unknown)
-        l->cbs.submit_unknown(l->owner, e.sm.ctx, e.sm.ctx_id);
+        s->late_tok = l->cbs.submit_unknown(l->owner, e.sm.ctx, e.sm.ctx_id);
     /* Half the window (at least one slot) stuck: the SMSC is not
      * answering, and only a new session resets its count. Closing then
      * keeps at least half the window usable; waiting longer would starve

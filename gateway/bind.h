@@ -94,9 +94,20 @@ struct gw_link_cbs {
                         enum gw_verdict verdict, const char *message_id, unsigned nkeys,
                         char keys[DLR_KEYS][DLR_KEY_MAX]);
     /* No answer before response_timeout_ms: the outcome is unknown, not a
-     * failure; a blind resend could deliver twice. A late answer is logged
-     * and dropped. */
-    void (*submit_unknown)(void *owner, void *ctx, uint64_t ctx_id);
+     * failure; a blind resend could deliver twice. The owner may return a
+     * token (malloc'ed, or NULL): the link keeps it with the SM's window
+     * slot, which stays taken until the SMSC answers (SMPP 3.4 §2.8), and
+     * hands it to submit_late if the answer comes in this session. The link
+     * frees the token after submit_late returns, or when the session ends
+     * first. */
+    void *(*submit_unknown)(void *owner, void *ctx, uint64_t ctx_id);
+    /* The answer, after all, of an SM whose owner was told "unknown": its
+     * command_status, and when that is 0 the message id and its keys (as
+     * submit_resp). The message id lets the owner match the SM's receipt
+     * to its job, which settles the unknown outcome before any retry.
+     * ESME_RTHROTTLED or any other error here means the SM was not taken. */
+    void (*submit_late)(void *owner, void *tok, uint32_t status, const char *message_id,
+                        unsigned nkeys, char keys[DLR_KEYS][DLR_KEY_MAX]);
     /* The SM comes back unanswered (see enum gw_bounce). requeued == 1 means
      * the link kept it and will send it; the call only informs. */
     void (*bounce)(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce why, int requeued);

@@ -331,7 +331,12 @@ static void pending_resolve(struct pending *p)
         GW_LOG(GW_LOG_WARNING, "job", obj, "%u of %u SM(s) unanswered: outcome unknown, %s",
                p->nunknown, p->nseg,
                job->por == JOBQ_POR_ALWAYS ? "waiting for a PoR" : "no PoR asked for: retrying");
-        rc = jobq_unknown_outcome(d->q, job, c->name, p->tar, on_outcome, d);
+        const char *ids[UDH_SM_MAX * DLR_KEYS];
+        for (unsigned i = 0; i < p->nseg; i++)
+            for (unsigned k = 0; k < DLR_KEYS; k++)
+                ids[i * DLR_KEYS + k] = p->msgid[i][k];
+        rc = jobq_unknown_outcome_keys(d->q, job, c->name, p->tar, ids, DLR_KEYS, p->nseg,
+                                       on_outcome, d);
     } else if (p->nok == p->nseg) {
         const char *ids[UDH_SM_MAX * DLR_KEYS];
         for (unsigned i = 0; i < p->nseg; i++)
@@ -582,13 +587,89 @@ static void on_submit_resp(void *owner, void *ctx, uint64_t ctx_id, uint32_t sta
     pending_resolve(p);
 }
 
-static void on_submit_unknown(void *owner, void *ctx, uint64_t ctx_id)
+/* What the link keeps with an SM whose answer did not come in time: the
+ * job outlives neither the pending nor this call, so what a late answer
+ * needs to find it in Redis is copied here (bind.h submit_unknown). */
+struct latetok {
+    char job[JOBQ_ID_MAX + 1];
+    unsigned attempt, seg, nseg; /* seg 1-based */
+    unsigned carrier;            /* index into cfg->carriers */
+};
+
+static void *on_submit_unknown(void *owner, void *ctx, uint64_t ctx_id)
 {
-    (void)owner, (void)ctx_id;
+    (void)owner;
     struct pending *p = ctx;
+    struct latetok *t = NULL;
+    if (p->job && ctx_id < UDH_SM_MAX && (t = malloc(sizeof *t)) != NULL) {
+        snprintf(t->job, sizeof t->job, "%s", p->job->key);
+        t->attempt = p->job->attempt;
+        t->seg = (unsigned)ctx_id + 1;
+        t->nseg = p->nseg;
+        t->carrier = p->carrier;
+    }
     p->nunknown++;
     p->nanswered++;
     pending_resolve(p);
+    return t;
+}
+
+struct latectx {
+    struct gw_daemon *d;
+    struct latetok t;
+    char msgid[DLR_KEY_MAX];
+};
+
+static void on_late_done(void *cbud, int err, const char *result, const char *job)
+{
+    struct latectx *c = cbud;
+    struct gw_daemon *d = c->d;
+    const char *cname = d->cfg->carriers[c->t.carrier].name;
+    char obj[160];
+    (void)job;
+    job_obj(obj, sizeof obj, c->t.job, cname);
+    if (err)
+        GW_LOG(GW_LOG_WARNING, "job", obj,
+               "late message id %s (SM %u/%u, attempt %u) not recorded: %s; the job is retried "
+               "as scheduled",
+               c->msgid, c->t.seg, c->t.nseg, c->t.attempt, strerror(-err));
+    else
+        GW_LOG(GW_LOG_INFO, "job", obj, "late message id %s (SM %u/%u, attempt %u) -> %s", c->msgid,
+               c->t.seg, c->t.nseg, c->t.attempt, result);
+    if (!err && !strcmp(result, "failed"))
+        count_final(d, cname, NULL, "failed");
+    d->calls--;
+    free(c);
+}
+
+/* The SMSC answered after all: with an id, its receipt can now find the
+ * job and settle the unknown outcome before the retry goes (jobq_late_
+ * submitted); an error answer means the SM was not taken, which the
+ * scheduled retry already covers. */
+static void on_submit_late(void *owner, void *tok, uint32_t status, const char *message_id,
+                           unsigned nkeys, char keys[DLR_KEYS][DLR_KEY_MAX])
+{
+    struct gw_daemon *d = owner;
+    const struct latetok *t = tok;
+    if (status != 0 || !message_id[0])
+        return;
+    struct latectx *c = malloc(sizeof *c);
+    if (!c)
+        return;
+    c->d = d;
+    c->t = *t;
+    snprintf(c->msgid, sizeof c->msgid, "%s", message_id);
+    const char *k[DLR_KEYS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < nkeys && i < DLR_KEYS; i++)
+        k[n++] = keys[i];
+    if (n == 0)
+        k[n++] = c->msgid;
+    d->calls++;
+    int rc = jobq_late_submitted(d->q, d->cfg->carriers[t->carrier].name, t->job, t->attempt,
+                                 t->seg, t->nseg, k, n, on_late_done, c);
+    if (rc != 0) /* -EINVAL: nothing was sent, done did not run */
+        on_late_done(c, rc, "", t->job);
 }
 
 static void on_bounce(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce why, int requeued)
@@ -1346,6 +1427,7 @@ struct gw_daemon *gw_daemon_new(struct ev_loop *loop, const struct gw_config *cf
     static const struct gw_link_cbs lcb = {
         .submit_resp = on_submit_resp,
         .submit_unknown = on_submit_unknown,
+        .submit_late = on_submit_late,
         .bounce = on_bounce,
         .receipt = on_receipt,
         .mo = on_mo,

@@ -932,9 +932,35 @@ int jobq_submit_failed(struct jobq *q, struct jobq_job *job, int transient, cons
 int jobq_unknown_outcome(struct jobq *q, struct jobq_job *job, const char *carrier, const char *tar,
                          jobq_done_fn *done, void *cbud)
 {
-    if (!tar || strlen(tar) != 6)
+    return jobq_unknown_outcome_keys(q, job, carrier, tar, NULL, 0, 1, done, cbud);
+}
+
+/* Appends "seg key" pairs for SM seg's keys (keys[0..per_sm), NULL or ""
+ * skipped, an id that reads the same both ways once) to a[*argc..cap). */
+static void seg_pairs(const char **a, int *argc, int cap, const char *seg, const char *const *keys,
+                      unsigned per_sm)
+{
+    int first = *argc;
+    for (unsigned k = 0; k < per_sm && *argc + 2 <= cap; k++) {
+        const char *key = keys[k];
+        int seen = 0;
+        for (int j = first + 1; j < *argc; j += 2)
+            seen |= strcmp(a[j], key ? key : "") == 0;
+        if (!key || !*key || seen)
+            continue;
+        a[(*argc)++] = seg;
+        a[(*argc)++] = key;
+    }
+}
+
+int jobq_unknown_outcome_keys(struct jobq *q, struct jobq_job *job, const char *carrier,
+                              const char *tar, const char *const *keys, unsigned per_sm,
+                              unsigned nseg, jobq_done_fn *done, void *cbud)
+{
+    if (!tar || strlen(tar) != 6 || nseg == 0 || nseg > 30 || per_sm > JOBQ_MSGID_KEYS ||
+        (per_sm && !keys))
         return -EINVAL;
-    char att[16], rec[16], t[8];
+    char att[16], rec[16], t[8], n[8], segs[30][4];
     fmt_u(att, sizeof att, job->attempt);
     /* Only a PoR reconciles an unknown outcome (the receipt names a message
      * id the SMSC never gave us). A job that asks for no PoR on success
@@ -945,9 +971,18 @@ int jobq_unknown_outcome(struct jobq *q, struct jobq_job *job, const char *carri
     int nopor = job->por != JOBQ_POR_ALWAYS;
     fmt_u(rec, sizeof rec, nopor ? backoff_ms(q, job->attempt) : q->s.reconcile_ms);
     lower_hex(t, tar, sizeof t);
-    const char *a[] = {"unknown",   job->key, att, carrier ? carrier : "",
-                       job->msisdn, t,        rec, nopor ? "1" : "0"};
-    return outcome(q, job, done, cbud, 8, a);
+    fmt_u(n, sizeof n, nseg);
+    const char *a[MAX_ARGS] = {
+        "unknown", job->key,          att, carrier ? carrier : "", job->msisdn, t,
+        rec,       nopor ? "1" : "0", n};
+    int argc = 9;
+    /* The ids of the SMs answered in time; past MAX_ARGS the rest are left
+     * out (their receipts then cannot settle the job: it is retried). */
+    for (unsigned i = 0; i < nseg && per_sm; i++) {
+        fmt_u(segs[i], sizeof segs[i], i + 1);
+        seg_pairs(a, &argc, MAX_ARGS, segs[i], keys + (size_t)i * per_sm, per_sm);
+    }
+    return outcome(q, job, done, cbud, argc, a);
 }
 
 int jobq_job_rejected(struct jobq *q, struct jobq_job *job, const char *reason, jobq_done_fn *done,
@@ -1041,6 +1076,31 @@ int jobq_receipt(struct jobq *q, const char *carrier, const char *msgid, const c
                  const char *err, jobq_done_fn *done, void *cbud)
 {
     return jobq_receipt_keys(q, carrier, &msgid, 1, stat, err, done, cbud);
+}
+
+int jobq_late_submitted(struct jobq *q, const char *carrier, const char *job, unsigned attempt,
+                        unsigned seg, unsigned nseg, const char *const *keys, unsigned nkeys,
+                        jobq_done_fn *done, void *cbud)
+{
+    if (!carrier || !*carrier || !job || !*job || strlen(job) > JOBQ_ID_MAX || seg == 0 ||
+        seg > nseg || nseg > 30 || nkeys == 0 || nkeys > JOBQ_MSGID_KEYS || !keys)
+        return -EINVAL;
+    char att[16], sg[8], n[8];
+    fmt_u(att, sizeof att, attempt);
+    fmt_u(sg, sizeof sg, seg);
+    fmt_u(n, sizeof n, nseg);
+    const char *a[6 + JOBQ_MSGID_KEYS] = {"late", job, att, carrier, sg, n};
+    int argc = 6;
+    for (unsigned k = 0; k < nkeys; k++) {
+        int seen = 0;
+        for (int j = 6; j < argc; j++)
+            seen |= keys[k] && strcmp(a[j], keys[k]) == 0;
+        if (keys[k] && *keys[k] && !seen)
+            a[argc++] = keys[k];
+    }
+    if (argc == 6)
+        return -EINVAL;
+    return call(q, done, NULL, cbud, argc, a);
 }
 
 /* Text for the job's hash and event: printable ASCII (the stash joins

@@ -170,6 +170,28 @@ int jobq_submit_failed(struct jobq *q, struct jobq_job *job, int transient, cons
 int jobq_unknown_outcome(struct jobq *q, struct jobq_job *job, const char *carrier, const char *tar,
                          jobq_done_fn *done, void *cbud);
 
+/* The same for a packet of nseg SMs some of which were answered in time:
+ * keys[seg * per_sm + k] as jobq_job_submitted_keys ("" or NULL for an SM
+ * not answered). Those ids are mapped now, so that with the late answer of
+ * the others (jobq_late_submitted) every receipt finds the job. The job
+ * records `unknown` = its attempt: a receipt of that attempt that shows
+ * every SM delivered settles the unknown outcome (`delivered`, the retry
+ * cancelled) if it comes before the retry is sent. Consumes job. */
+int jobq_unknown_outcome_keys(struct jobq *q, struct jobq_job *job, const char *carrier,
+                              const char *tar, const char *const *keys, unsigned per_sm,
+                              unsigned nseg, jobq_done_fn *done, void *cbud);
+
+/* The submit_sm_resp of SM seg (1-based) of nseg of attempt `attempt` of
+ * job came after its outcome was recorded unknown, with a message id
+ * (keys: its 1..JOBQ_MSGID_KEYS keys): the id is mapped so that its
+ * receipt finds the job, and a receipt that came first is applied. Not
+ * tied to a held job: answered or failed now like jobq_receipt (result
+ * "mapped", "delivered", "partial", "info", "failed", or "stale"/"final"/
+ * "nojob" when the job moved on). */
+int jobq_late_submitted(struct jobq *q, const char *carrier, const char *job, unsigned attempt,
+                        unsigned seg, unsigned nseg, const char *const *keys, unsigned nkeys,
+                        jobq_done_fn *done, void *cbud);
+
 /* The daemon finds the job unsendable (no keyset in the keystore, no route,
  * policy): final `rejected`. Consumes job. */
 int jobq_job_rejected(struct jobq *q, struct jobq_job *job, const char *reason, jobq_done_fn *done,

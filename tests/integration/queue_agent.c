@@ -86,6 +86,12 @@ static void hold_del(struct jobq_job *j)
         }
 }
 
+static void late_done(void *ud, int err, const char *result, const char *job)
+{
+    (void)ud;
+    printf("LATE %s %s\n", job[0] ? job : "-", err ? strerror(-err) : result);
+}
+
 static void por_done(void *ud, int err, const char *result, const char *job)
 {
     (void)ud;
@@ -119,7 +125,22 @@ static void act(struct jobq_job *j)
         rc = jobq_submit_failed(q, j, 0, "ESME_RINVDSTADR (0x0B)", done, w_fail);
     else if (strcmp(outcome, "unknown") == 0)
         rc = jobq_unknown_outcome(q, j, "simc", tar, done, w_unk);
-    else if (strcmp(outcome, "reject") == 0)
+    else if (strcmp(outcome, "unknown2") == 0) {
+        /* Two SMs: the first answered in time (id m), the second late (id
+         * m + "b"); then both receipts (jobq_late_submitted). */
+        char m2[100], key[JOBQ_ID_MAX + 1];
+        snprintf(m2, sizeof m2, "%sb", m);
+        snprintf(key, sizeof key, "%s", j->key);
+        unsigned att = j->attempt;
+        const char *two[2] = {m, ""}, *late[1] = {m2};
+        rc = jobq_unknown_outcome_keys(q, j, "simc", tar, two, 1, 2, done, w_unk);
+        if (!rc && deliver)
+            rc = jobq_receipt(q, "simc", m, "DELIVRD", "000", receipt_done, NULL);
+        if (!rc)
+            rc = jobq_late_submitted(q, "simc", key, att, 2, 2, late, 1, late_done, NULL);
+        if (!rc && deliver)
+            rc = jobq_receipt(q, "simc", m2, "DELIVRD", "000", receipt_done, NULL);
+    } else if (strcmp(outcome, "reject") == 0)
         rc = jobq_job_rejected(q, j, "keyset missing in keystore", done, w_rej);
     if (rc)
         printf("ERROR outcome %d\n", rc);

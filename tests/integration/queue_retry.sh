@@ -51,4 +51,17 @@ agent a6 --outcome unknown --reconcile-ms 300 --run-ms 500
 agent a7 --outcome submitted --scan-ms 100 --run-ms 1200
 ok "unknown outcome, no PoR: attempt 2 after the reconcile time" grep -q '^READY r-unk2 2 ' "$TMP/a7.out"
 ok "then submitted" test "$(state r-unk2)" = submitted
+# Unknown outcome of a packet of two SMs, the first answered in time: its id
+# is mapped with the unknown outcome, the second's comes late
+# (jobq_late_submitted); both receipts settle the job, no retry.
+apdu_job r-unk3
+agent a8 --outcome unknown2 --deliver --reconcile-ms 60000 --run-ms 600
+ok "two SMs: the unknown outcome is recorded" grep -q '^DONE r-unk3 unknown retry' "$TMP/a8.out"
+ok "... the first SM's receipt finds the job (partial)" grep -q '^RECEIPT r-unk3 partial' "$TMP/a8.out"
+ok "... the second SM's late id is mapped" grep -q '^LATE r-unk3 mapped' "$TMP/a8.out"
+ok "... its receipt settles the job" grep -q '^RECEIPT r-unk3 delivered' "$TMP/a8.out"
+ok "... delivered, both SMs, no retry left" \
+    test "$(R hmget ota:job:r-unk3 state segments seg_ok unknown | tr '\n' ' ')$(R zscore ota:retry r-unk3)" = "delivered 2 3  "
+ok "... the delivered event says so" \
+    grep -q 'settles the unknown outcome, no retry' <<<"$(R hget ota:job:r-unk3 detail)"
 done_testing

@@ -1279,6 +1279,8 @@ static int set_fault(struct sim_smsc *s, const char *name, const char *val)
         s->o.window = u;
     else if (strcmp(name, "receipt-delay-ms") == 0)
         s->o.receipt_delay_ms = u;
+    else if (strcmp(name, "por-delay-ms") == 0)
+        s->o.por_delay_ms = u;
     else if (strcmp(name, "drop-all") == 0) {
         for (struct conn *c = s->conns; c; c = c->next)
             conn_close(c, "fault: drop-all");

@@ -114,13 +114,14 @@ static void on_resp(void *owner, void *ctx, uint64_t id, uint32_t status, enum g
     check_done();
 }
 
-static void on_unknown(void *owner, void *ctx, uint64_t id)
+static void *on_unknown(void *owner, void *ctx, uint64_t id)
 {
     (void)owner, (void)ctx;
     g.subs[id].done = 1;
     g.outcomes++;
     g.unknown++;
     check_done();
+    return NULL; /* no late answer wanted */
 }
 
 static void on_bounce(void *owner, void *ctx, uint64_t id, enum gw_bounce why, int requeued)
