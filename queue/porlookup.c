@@ -465,7 +465,7 @@ static void on_find(redisAsyncContext *ac, void *reply, void *priv)
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "ERR Function not found", 22) == 0 &&
         f->pl->ac == ac && !f->pl->freeing)
         redisAsyncDisconnect(ac);
-    else
+    else if (r) /* NULL: the connection went with the call (err above) */
         for (size_t i = 0; i < r->elements; i++) {
             const redisReply *e = r->element[i];
             if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 || !is_str(e->element[0]) ||
