@@ -209,15 +209,20 @@ static void on_outcome(void *cbud, int err, const char *result, const char *job)
         GW_LOG(GW_LOG_WARNING, "job", obj, "outcome not recorded: %s", strerror(-err));
     else
         GW_LOG(GW_LOG_DEBUG, "job", obj, "recorded: %s", result);
-    /* "rejected" is counted by reject(), with its country. */
+    /* "rejected" is counted by reject(), with its country and step. */
     if (!err && !strcmp(result, "failed"))
         count_final(d, NULL, NULL, result);
 }
 
-static void reject(struct gw_daemon *d, struct jobq_job *job, const char *country, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
-static void reject(struct gw_daemon *d, struct jobq_job *job, const char *country, const char *fmt,
-                   ...)
+/* step: the job path's step that refuses (docs/daemon.md "The job path"),
+ * the metric's reason: keyset, route, script, security, fit, packet.
+ * Counted when asked, not on Redis's reply: jobq keeps the call and replays
+ * it after a reconnection, and a replay whose first send was recorded is
+ * answered "final" — the job was rejected once, and is counted once. */
+static void reject(struct gw_daemon *d, struct jobq_job *job, const char *country, const char *step,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void reject(struct gw_daemon *d, struct jobq_job *job, const char *country, const char *step,
+                   const char *fmt, ...)
 {
     char reason[320], obj[96];
     va_list ap;
@@ -231,9 +236,9 @@ static void reject(struct gw_daemon *d, struct jobq_job *job, const char *countr
         if (gw_e164_lookup(d->e164, job->msisdn, cc, NULL) == GW_E164_OK)
             country = cc;
     if (d->metrics)
-        gw_metrics_job_final(d->metrics, metric_carrier(d, NULL),
-                             metric_country(d, country && *country ? country : NULL),
-                             GW_FINAL_REJECTED);
+        gw_metrics_job_rejected(d->metrics, GW_REJECT_PREPARE,
+                                gw_metrics_reason_id(d->metrics, step),
+                                metric_country(d, country && *country ? country : NULL));
     if (jobq_job_rejected(d->q, job, reason, on_outcome, d) != 0)
         GW_LOG(GW_LOG_ERR, "job", obj, "cannot hand the rejected job back");
 }
@@ -411,8 +416,8 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     /* Keyset: named by the job or the card (jobq filled it). */
     const struct gw_keyset *ks = gw_keystore_find(d->keys, job->keyset);
     if (!ks) {
-        reject(d, job, NULL, "keyset: '%s' is not in the keystore of gateway %s", job->keyset,
-               d->cfg->name);
+        reject(d, job, NULL, "keyset", "keyset: '%s' is not in the keystore of gateway %s",
+               job->keyset, d->cfg->name);
         return;
     }
 
@@ -421,7 +426,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     enum gw_route_status rs =
         gw_route_msisdn(d->cfg, d->e164, job->msisdn, job->carrier, carrier_up, d, &plan);
     if (rs == GW_ROUTE_REJECT) {
-        reject(d, job, plan.country, "%s", plan.reason);
+        reject(d, job, plan.country, "route", "%s", plan.reason);
         return;
     }
     if (rs == GW_ROUTE_RETRY) {
@@ -436,7 +441,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     char slot[8];
     ota_job_from(d, job, slot, &oj);
     if (job->method == JOBQ_METHOD_APPLET && !oj.applet && !job->applet[0]) {
-        reject(d, job, plan.country,
+        reject(d, job, plan.country, "script",
                "applet: %u applet profile(s) configured; the gateway needs exactly one, or one "
                "named 'default'",
                d->napplets);
@@ -444,7 +449,7 @@ static void on_job_ready(void *ud, struct jobq_job *job)
     }
     struct ota_script *s = &d->script;
     if (ota_script_build(&oj, s, err, sizeof err) != 0) {
-        reject(d, job, plan.country, "%s", err);
+        reject(d, job, plan.country, "script", "%s", err);
         return;
     }
 
@@ -455,14 +460,14 @@ static void on_job_ready(void *ud, struct jobq_job *job)
            : job->por == JOBQ_POR_ERROR ? C348_SPI2_POR_ON_ERROR
                                         : C348_SPI2_POR_NONE;
     if (ota_script_check_security(s, spi, ks->kic, ks->kid, err, sizeof err) != 0) {
-        reject(d, job, plan.country, "keyset %s: %s", ks->name, err);
+        reject(d, job, plan.country, "security", "keyset %s: %s", ks->name, err);
         return;
     }
     size_t pkt_len = 0;
     unsigned nsms = 0;
     if (ota_script_fit(s, spi, ks->kic, ks->kid, car->max_sms, &pkt_len, &nsms, err, sizeof err) !=
         0) {
-        reject(d, job, plan.country, "%s (carrier %s, keyset %s)", err, car->name, ks->name);
+        reject(d, job, plan.country, "fit", "%s (carrier %s, keyset %s)", err, car->name, ks->name);
         return;
     }
 
@@ -484,15 +489,15 @@ static void on_job_ready(void *ud, struct jobq_job *job)
         len = c348_cmd_build(&p, s->data, s->len, d->pkt, sizeof d->pkt);
     OPENSSL_cleanse(&p, sizeof p);
     if (len < 0) {
-        reject(d, job, plan.country, "keyset %s: %s", ks->name, c348_strerror(len));
+        reject(d, job, plan.country, "packet", "keyset %s: %s", ks->name, c348_strerror(len));
         return;
     }
     int n =
         udh_split(UDH_IEI_CPI, d->pkt, (size_t)len, UDH_REF8, d->concat_ref++, d->sms, UDH_SM_MAX);
     OPENSSL_cleanse(d->pkt, (size_t)len);
     if (n <= 0 || (unsigned)n > car->max_sms) {
-        reject(d, job, plan.country, "script: the packet does not fit %u SM(s): %s", car->max_sms,
-               n < 0 ? udh_strerror(n) : "too many");
+        reject(d, job, plan.country, "fit", "script: the packet does not fit %u SM(s): %s",
+               car->max_sms, n < 0 ? udh_strerror(n) : "too many");
         return;
     }
 
@@ -1196,6 +1201,28 @@ static void on_queue_log(void *ud, int level, const char *msg)
     GW_LOG(level, "queue", NULL, "%s", msg);
 }
 
+/* Entries jobq refused at intake, told once Redis recorded them. */
+static void on_queue_rejected(void *ud, const char *key, const char *reason, const char *country)
+{
+    struct gw_daemon *d = ud;
+    (void)key; /* jobq logged it, with its reason */
+    if (d->metrics)
+        gw_metrics_job_rejected(d->metrics, GW_REJECT_INTAKE,
+                                gw_metrics_reason_id(d->metrics, reason),
+                                metric_country(d, country[0] ? country : NULL));
+}
+
+static void on_queue_duplicate(void *ud, const char *key, const char *country)
+{
+    struct gw_daemon *d = ud;
+    char obj[96];
+    snprintf(obj, sizeof obj, "job=%s", key);
+    GW_LOG(GW_LOG_INFO, "job", obj, "duplicate: the id names an accepted job; entry ignored%s%s",
+           country[0] ? ", country " : "", country);
+    if (d->metrics)
+        gw_metrics_job_duplicate(d->metrics);
+}
+
 /* The country jobq records at intake: the same E.164 table routing uses,
  * so a job rejected before it is routed still counts under its country. */
 static void on_queue_country(void *ud, const char *msisdn, char cc[3])
@@ -1401,6 +1428,8 @@ struct gw_daemon *gw_daemon_new(struct ev_loop *loop, const struct gw_config *cf
         .link = on_queue_link,
         .log = on_queue_log,
         .country = on_queue_country,
+        .intake_rejected = on_queue_rejected,
+        .intake_duplicate = on_queue_duplicate,
     };
     d->q = jobq_new(loop, &s, &qcb, d);
     d->pl = d->q ? jobq_porlookup_new(loop, &s) : NULL;

@@ -2,7 +2,8 @@
  * the Prometheus text exposition format 0.0.4.
  *
  * Storage is flat arrays sized once from the config: a block per (carrier,
- * country) pair, a block per (carrier, bind), error counters per carrier.
+ * country) pair, a block per (carrier, bind), error counters per carrier,
+ * rejections per (stage, reason, country).
  * Ids index them directly. See metrics.h for the threading rule (one writer,
  * the loop; relaxed atomics; the HTTP thread renders). */
 #include "gateway/metrics.h"
@@ -129,7 +130,13 @@ struct gw_metrics {
     struct bindm *binds;          /* [sum nbinds] */
     counter_t *errors;            /* [(ncarriers+1) * NSTATUS] */
     counter_t queue_depth, inflight;
+    _Atomic unsigned nreasons; /* learnt; id GW_METRICS_REASONS is "other" */
+    char reason[GW_METRICS_REASONS][GW_METRICS_REASON_MAX + 1];
+    counter_t *rejected; /* [GW_REJECT_N][GW_METRICS_REASONS + 1][ccap + 1] */
+    counter_t duplicates;
 };
+
+static const char *const reject_stage_names[GW_REJECT_N] = {"intake", "prepare"};
 
 static int is_iso2(const char *s)
 {
@@ -206,7 +213,9 @@ struct gw_metrics *gw_metrics_new(const struct gw_config *c)
     m->pairs = calloc((size_t)(m->ncarriers + 1) * (m->ccap + 1), sizeof *m->pairs);
     m->binds = calloc(nb ? nb : 1, sizeof *m->binds);
     m->errors = calloc((size_t)(m->ncarriers + 1) * NSTATUS, sizeof *m->errors);
-    if (!m->pairs || !m->binds || !m->errors)
+    m->rejected =
+        calloc((size_t)GW_REJECT_N * (GW_METRICS_REASONS + 1) * (m->ccap + 1), sizeof *m->rejected);
+    if (!m->pairs || !m->binds || !m->errors || !m->rejected)
         goto fail;
 
     /* Pairs a route can produce are shown from the start, at zero. */
@@ -239,6 +248,7 @@ void gw_metrics_free(struct gw_metrics *m)
     free(m->pairs);
     free(m->binds);
     free(m->errors);
+    free(m->rejected);
     free(m);
 }
 
@@ -265,6 +275,37 @@ unsigned gw_metrics_country_id(struct gw_metrics *m, const char *iso2)
     memcpy(m->country[n], iso2, 3);
     atomic_store_explicit(&m->ncountries, n + 1, memory_order_release);
     return n;
+}
+
+unsigned gw_metrics_reason_id(struct gw_metrics *m, const char *reason)
+{
+    size_t len = reason ? strlen(reason) : 0;
+    if (len == 0 || len > GW_METRICS_REASON_MAX ||
+        strspn(reason, "abcdefghijklmnopqrstuvwxyz"
+                       "0123456789_") != len ||
+        strcmp(reason, "other") == 0)
+        return GW_METRICS_REASONS;
+    unsigned n = atomic_load_explicit(&m->nreasons, memory_order_relaxed);
+    for (unsigned i = 0; i < n; i++)
+        if (strcmp(m->reason[i], reason) == 0)
+            return i;
+    if (n >= GW_METRICS_REASONS)
+        return GW_METRICS_REASONS;
+    /* As for countries: the name first, then the count (release). */
+    memcpy(m->reason[n], reason, len + 1);
+    atomic_store_explicit(&m->nreasons, n + 1, memory_order_release);
+    return n;
+}
+
+static counter_t *rejected_at(const struct gw_metrics *m, unsigned stage, unsigned reason,
+                              unsigned country)
+{
+    if (reason > GW_METRICS_REASONS)
+        reason = GW_METRICS_REASONS;
+    if (country > m->ccap)
+        country = m->ccap;
+    return &m->rejected[((size_t)stage * (GW_METRICS_REASONS + 1) + reason) * (m->ccap + 1) +
+                        country];
 }
 
 enum gw_metrics_receipt gw_metrics_receipt_stat(const char *stat)
@@ -357,6 +398,20 @@ void gw_metrics_job_final(struct gw_metrics *m, unsigned carrier, unsigned count
     struct pair *p = pair_at(m, carrier, country);
     touch(p);
     inc(&p->jobs[state]);
+}
+
+void gw_metrics_job_rejected(struct gw_metrics *m, enum gw_metrics_reject_stage stage,
+                             unsigned reason, unsigned country)
+{
+    if ((unsigned)stage >= GW_REJECT_N)
+        return;
+    inc(rejected_at(m, stage, reason, country));
+    gw_metrics_job_final(m, m->ncarriers, country, GW_FINAL_REJECTED);
+}
+
+void gw_metrics_job_duplicate(struct gw_metrics *m)
+{
+    inc(&m->duplicates);
 }
 
 void gw_metrics_observe(struct gw_metrics *m, enum gw_metrics_stage stage, unsigned carrier,
@@ -613,6 +668,29 @@ static void render_jobs(struct buf *b, const struct gw_metrics *m, unsigned k, u
     }
 }
 
+/* Rejections with a count, by stage, then reason (learnt order, "other"
+ * last), then country (id order, "other" last). */
+static void render_rejected(struct buf *b, const struct gw_metrics *m, unsigned nc)
+{
+    unsigned nr = atomic_load_explicit((_Atomic unsigned *)&m->nreasons, memory_order_acquire);
+    for (unsigned s = 0; s < GW_REJECT_N; s++)
+        for (unsigned r = 0; r <= GW_METRICS_REASONS; r++) {
+            if (r >= nr && r != GW_METRICS_REASONS)
+                continue;
+            for (unsigned j = 0; j <= m->ccap; j++) {
+                if (j >= nc && j != m->ccap)
+                    continue;
+                uint64_t v = get(rejected_at(m, s, r, j));
+                if (!v)
+                    continue;
+                put(b, "otagw_jobs_rejected_total{stage=\"%s\"", reject_stage_names[s]);
+                put_label(b, "reason", r < GW_METRICS_REASONS ? m->reason[r] : "other", 0);
+                put_label(b, "country", country_name(m, j), 0);
+                put(b, "} %" PRIu64 "\n", v);
+            }
+        }
+}
+
 int gw_metrics_render(const struct gw_metrics *m, char **out, size_t *len)
 {
     struct buf b = {.cap = 16384};
@@ -687,6 +765,16 @@ int gw_metrics_render(const struct gw_metrics *m, char **out, size_t *len)
 
     family(&b, "otagw_jobs_total", "counter", "Jobs by final state.");
     each_pair(&b, m, nc, render_jobs, 0);
+
+    family(&b, "otagw_jobs_rejected_total", "counter",
+           "Jobs rejected, by stage (intake: the entry refused on arrival; prepare: a valid job "
+           "this gateway cannot send) and reason (the job's field, or the daemon's step).");
+    render_rejected(&b, m, nc);
+
+    family(&b, "otagw_jobs_duplicate_total", "counter",
+           "Entries whose job id was already accepted from another entry: acknowledged, the job "
+           "untouched.");
+    put(&b, "otagw_jobs_duplicate_total %" PRIu64 "\n", get(&m->duplicates));
 
     for (unsigned s = 0; s < GW_STAGE_N; s++) {
         family(&b, stage_fam[s].name, "histogram", stage_fam[s].help);

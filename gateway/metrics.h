@@ -19,7 +19,10 @@
  * Bounded labels. Carriers come from the config; countries from the config's
  * routes and policies, plus up to GW_METRICS_EXTRA_COUNTRIES more ISO codes
  * first met at run time (still codes from the E.164 table, never free text);
- * anything else is "other". Label sets are resolved once (when a bind or a
+ * anything else is "other". Rejection reasons are short classes the callers
+ * name from fixed sets (a job field, a step of the daemon), never job text;
+ * the registry takes at most GW_METRICS_REASONS of them, [a-z0-9_] only,
+ * and counts the rest as "other". Label sets are resolved once (when a bind or a
  * job is set up) to small integer ids; the hot path indexes arrays with them:
  * no string work, no allocation. */
 #ifndef OTAGW_GATEWAY_METRICS_H
@@ -67,6 +70,24 @@ enum gw_metrics_stage {
     GW_STAGE_N
 };
 
+/* Where a job was rejected: otagw_jobs_rejected_total's `stage`. */
+enum gw_metrics_reject_stage {
+    GW_REJECT_INTAKE,  /* by queue/ on arrival, before any work: the entry failed
+                          validation (reason: the field) or its card has no record
+                          (reason "card"); the platform sent a job it must fix */
+    GW_REJECT_PREPARE, /* by the daemon, preparing a valid job to send: keyset,
+                          route, script, security, fit, packet (the step,
+                          docs/daemon.md "The job path"); config, keystore or a job
+                          this card cannot take */
+    GW_REJECT_N
+};
+
+/* Rejection reason classes the registry learns (first met, first served);
+ * beyond them, "other". Intake has 23 classes (21 fields, card, other),
+ * prepare 6. */
+#define GW_METRICS_REASONS    40
+#define GW_METRICS_REASON_MAX 23 /* characters of one class */
+
 /* PoR response status codes 0x00..0x0C (TS 102 225 §5.1.2 and TS 31.115);
  * anything above is counted as "other". */
 #define GW_POR_N 14 /* 13 codes + other */
@@ -90,6 +111,11 @@ unsigned gw_metrics_carrier_id(const struct gw_metrics *m, const char *name);
  * room gives the "other" id. */
 unsigned gw_metrics_country_id(struct gw_metrics *m, const char *iso2);
 
+/* The id of a rejection reason class: 1..GW_METRICS_REASON_MAX characters
+ * of [a-z0-9_]. A new one is learnt while there is room (loop thread only);
+ * NULL, "", "other", a malformed class or no room gives the "other" id. */
+unsigned gw_metrics_reason_id(struct gw_metrics *m, const char *reason);
+
 /* Receipt stat text ("DELIVRD", ...) to its enum; unknown -> GW_RCPT_OTHER. */
 enum gw_metrics_receipt gw_metrics_receipt_stat(const char *stat);
 
@@ -107,6 +133,15 @@ void gw_metrics_por(struct gw_metrics *m, unsigned carrier, unsigned country, ui
 void gw_metrics_por_unverified(struct gw_metrics *m, unsigned carrier, unsigned country);
 void gw_metrics_job_final(struct gw_metrics *m, unsigned carrier, unsigned country,
                           enum gw_metrics_final state);
+/* A job rejected (otagw_jobs_rejected_total{stage,reason,country}); it is
+ * also counted as otagw_jobs_total{carrier="other",state="rejected"} with
+ * the same country, so the two families always agree. Count rejections
+ * with this, not with gw_metrics_job_final. */
+void gw_metrics_job_rejected(struct gw_metrics *m, enum gw_metrics_reject_stage stage,
+                             unsigned reason, unsigned country);
+/* An entry whose job id was already accepted from another entry (the
+ * `duplicate` event): otagw_jobs_duplicate_total. */
+void gw_metrics_job_duplicate(struct gw_metrics *m);
 /* seconds < 0 is counted as 0 (clock steps). */
 void gw_metrics_observe(struct gw_metrics *m, enum gw_metrics_stage stage, unsigned carrier,
                         unsigned country, double seconds);

@@ -42,6 +42,7 @@ static const char *const field_names[F_COUNT] = {
     "aid",     "file",   "value", "tar",    "apdus",  "por",      "validity",
     "carrier", "keyset", "tag",   "action", "applet", "readback", "format",
 };
+_Static_assert(F_COUNT + 1 == JOBQ_REASON_CLASSES, "job.h: JOBQ_REASON_CLASSES = fields + other");
 
 /* Upper bound of each value's length, checked before anything else. */
 static const size_t field_max[F_COUNT] = {
@@ -211,6 +212,16 @@ static int field_of(const char *name, size_t len)
         if (strlen(field_names[f]) == len && memcmp(field_names[f], name, len) == 0)
             return f;
     return -1;
+}
+
+const char *jobq_reason_class(enum jobq_err rc, const char *reason)
+{
+    /* An unknown field's reason starts with the client's own name for it. */
+    if (rc == JOBQ_OK || rc == JOBQ_E_UNKNOWN_FIELD || rc == JOBQ_E_TOO_MANY || !reason)
+        return "other";
+    const char *colon = strchr(reason, ':');
+    int f = colon ? field_of(reason, (size_t)(colon - reason)) : -1;
+    return f >= 0 ? field_names[f] : "other";
 }
 
 /* One C-APDU in hex (ISO/IEC 7816-4 §5.1, short length forms): case 1

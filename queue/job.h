@@ -119,6 +119,16 @@ void jobq_job_salvage(const struct jobq_kv *kv, size_t n, char *id, char *tag);
  * counted under its destination's country (docs/queue.md "Intake"). */
 void jobq_job_salvage_msisdn(const struct jobq_kv *kv, size_t n, char *msisdn);
 
+/* The class of a refusal for a metric label: the contract's field that
+ * jobq_job_parse's reason names ("msisdn", "iccid", "type", ...: the text
+ * before its first ':'), or "other" for an unknown field name (rc
+ * JOBQ_E_UNKNOWN_FIELD: its name is the client's text), a malformed field
+ * name, too many fields, or a reason that names no field. Always a static
+ * string of the contract, never text from the entry, so a label built from
+ * it has at most JOBQ_REASON_CLASSES values. */
+#define JOBQ_REASON_CLASSES 22 /* the 21 fields + "other" */
+const char *jobq_reason_class(enum jobq_err rc, const char *reason);
+
 /* 1 when name (len bytes) is a field of the job contract (not x-*). */
 int jobq_field_known(const char *name, size_t len);
 

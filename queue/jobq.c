@@ -65,6 +65,10 @@ struct item {
     size_t *argl;
     jobq_done_fn *done;
     void *cbud;
+    /* An entry at intake: its msisdn's country and, when refused, the
+     * class of its reason (a static string), for intake_rejected. */
+    char cc[3];
+    const char *why;
 };
 
 struct jobq {
@@ -1175,6 +1179,19 @@ int jobq_move(struct jobq *q, const char *key, const char *state, const char *de
 
 /* ---- intake ------------------------------------------------------------ */
 
+/* The owner hears of an entry refused at intake (rejected: its reason
+ * class; duplicate) from the reply that says Redis recorded it, never
+ * from the call: the call may be made again for the same entry. */
+static void tell_refused(struct jobq *q, const struct item *it, const char *w)
+{
+    if (q->freeing)
+        return;
+    if (strcmp(w, "rejected") == 0 && q->cb.intake_rejected)
+        q->cb.intake_rejected(q->ud, it->job.key, it->why ? it->why : "other", it->cc);
+    else if (strcmp(w, "duplicate") == 0 && q->cb.intake_duplicate)
+        q->cb.intake_duplicate(q->ud, it->job.key, it->cc);
+}
+
 static void on_intake(struct jobq *q, redisReply *r, void *priv, int err)
 {
     struct item *it = priv;
@@ -1204,6 +1221,14 @@ static void on_intake(struct jobq *q, redisReply *r, void *priv, int err)
         logf_(q, 3, "[job=%s] intake: redis: %s", it->job.key, r->str);
     else
         logf_(q, 7, "[job=%s] intake: %s %s", it->job.key, w, word(r, 1));
+    if (!err && r->type == REDIS_REPLY_ARRAY) {
+        /* The library's own refusal of a valid job: its card has no record
+         * and the job names no keyset (queue/script.c op_intake). */
+        it->why = "card";
+        tell_refused(q, it, w);
+        if (strcmp(w, "failed") == 0 && q->cb.job_final && !q->freeing)
+            q->cb.job_final(q->ud, it->job.key, "failed"); /* counter exhausted */
+    }
     item_free(it);
     resolved(q);
 }
@@ -1213,6 +1238,25 @@ static void on_plain(struct jobq *q, redisReply *r, void *priv, int err)
     const char *what = priv;
     if (!err && r->type == REDIS_REPLY_ERROR)
         logf_(q, 3, "%s: redis: %s", what, r->str);
+    resolved(q);
+}
+
+/* The reply of `reject` (an entry that failed validation): "rejected",
+ * "duplicate" (its id names another entry's job) or "done" (this entry's
+ * rejection was recorded before). */
+static void on_rejected(struct jobq *q, redisReply *r, void *priv, int err)
+{
+    struct item *it = priv;
+    if (!err && noscript(q, r))
+        err = -ENOTCONN;
+    if (err)
+        logf_(q, 4, "[job=%s] rejection lost with the connection; the entry stays pending",
+              it->job.key);
+    else if (r->type == REDIS_REPLY_ERROR)
+        logf_(q, 3, "[job=%s] reject: redis: %s", it->job.key, r->str);
+    else
+        tell_refused(q, it, word(r, 0));
+    item_free(it);
     resolved(q);
 }
 
@@ -1253,6 +1297,7 @@ static void take_entry(struct jobq *q, redisReply *e)
         q->cb.country(q->ud, it->job.msisdn, cc);
         cc[2] = '\0';
     }
+    memcpy(it->cc, cc, sizeof it->cc);
     copy_str(it->job.key, sizeof it->job.key, it->job.id[0] ? it->job.id : entry);
     copy_str(it->job.entry, sizeof it->job.entry, entry);
     const char *a[8 + 2 * JOBQ_FIELDS_MAX];
@@ -1265,10 +1310,12 @@ static void take_entry(struct jobq *q, redisReply *e)
         a[5] = cc;
         for (int i = 0; i < 6; i++)
             l[i] = strlen(a[i]);
-        sent = script(q, on_plain, (void *)(uintptr_t) "reject", 6, a, l);
-        item_free(it);
-        if (sent != 0)
+        it->why = jobq_reason_class(rc, reason);
+        sent = script(q, on_rejected, it, 6, a, l);
+        if (sent != 0) {
+            item_free(it);
             resolved(q);
+        }
         return;
     }
     char validity[16];

@@ -91,7 +91,8 @@ struct jobq_callbacks {
      * filled. The daemon owns nothing: it hands the job back with exactly one
      * of the outcome calls below. */
     void (*job_ready)(void *ud, struct jobq_job *job);
-    /* A job ended while not held (expired by the scan) — informational. */
+    /* A job ended while not held (expired by the scan; failed at intake,
+     * its card's counter exhausted) — informational. */
     void (*job_final)(void *ud, const char *key, const char *state);
     /* Redis usable (1) or not (0); on 0, why is a one-line reason. */
     void (*link)(void *ud, int up, const char *why);
@@ -103,6 +104,23 @@ struct jobq_callbacks {
      * route_country and every event of the job name it from the first one
      * on, so a job rejected before routing still counts under its country. */
     void (*country)(void *ud, const char *msisdn, char cc[3]);
+    /* Optional: an entry refused at intake (never handed to the daemon),
+     * told once its `rejected` state is recorded: on the reply of the
+     * library's op, so an entry delivered again (reclaimed, or sent again
+     * after a reconnection) is not told twice; a reply lost with the
+     * connection after Redis recorded it is not told at all (the entry is
+     * acknowledged: nothing comes back). key: the job's id in Redis.
+     * reason: a bounded class for a metric label, a static string: the
+     * field that failed validation (jobq_reason_class: "msisdn", "iccid",
+     * "type", ...; "other" for an unknown field name and the like), or
+     * "card" for a valid job whose card has no record and names no keyset.
+     * country: the msisdn's (the country callback), "" when unknown. */
+    void (*intake_rejected)(void *ud, const char *key, const char *reason, const char *country);
+    /* Optional: an entry whose id was already accepted from another entry
+     * (the `duplicate` event: the entry is acknowledged, the job is not
+     * touched), told on the reply like intake_rejected. country: of this
+     * entry's msisdn, "" when unknown. */
+    void (*intake_duplicate)(void *ud, const char *key, const char *country);
 };
 
 /* Completion of a call. err 0 or -errno (-ENOTCONN, -ETIMEDOUT, -EPROTO

@@ -3,8 +3,9 @@
  * Input: field/value pairs separated by NUL bytes ("k\0v\0k\0v..."), so the
  * fuzzer reaches every field with arbitrary bytes, NULs excepted (Redis
  * would carry them; the binary_and_bounds unit test covers those). The
- * validator must never crash, and an accepted job must hold only what the
- * contract allows. */
+ * validator must never crash, an accepted job must hold only what the
+ * contract allows, and a refusal's class (jobq_reason_class) is one of the
+ * contract's field names or "other". */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +34,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     static struct jobq_job j;
     char why[256];
-    if (jobq_job_parse(kv, n, &j, why, sizeof why) == JOBQ_OK) {
+    enum jobq_err rc = jobq_job_parse(kv, n, &j, why, sizeof why);
+    /* A refusal's metric class is a contract field or "other", never the
+     * entry's own text (bounded label values). */
+    const char *cls = jobq_reason_class(rc, why);
+    if (strcmp(cls, "other") != 0 && !jobq_field_known(cls, strlen(cls)))
+        abort();
+    if (rc == JOBQ_OK) {
         if (!j.iccid[0] || !j.msisdn[0] || j.type < JOBQ_SWITCH || j.type > JOBQ_APDU)
             abort();
         if (j.type == JOBQ_APDU && jobq_apdus_check(j.apdus, strlen(j.apdus), why, sizeof why) < 1)

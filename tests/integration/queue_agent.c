@@ -10,6 +10,11 @@
  *   RECEIPT key result / POR key result
  *   COUNTER n | COUNTER error
  *   LINK up|down why
+ *   FINAL key state             (a job ended while not held)
+ *   REFUSED key reason country  (intake_rejected; country "-" when unknown)
+ *   DUPLICATE key country       (intake_duplicate)
+ * Countries: 49... is DE, 44... GB, anything else none (the country
+ * callback, as the daemon's E.164 table would answer).
  *
  * Usage: queue_agent [options]
  *   --check               jobq_check only: print "ok" or the error, exit 0/1
@@ -182,6 +187,27 @@ static void job_final(void *ud, const char *key, const char *state)
 {
     (void)ud;
     printf("FINAL %s %s\n", key, state);
+}
+
+static void country_cb(void *ud, const char *msisdn, char cc[3])
+{
+    (void)ud;
+    const char *c = strncmp(msisdn, "49", 2) == 0   ? "DE"
+                    : strncmp(msisdn, "44", 2) == 0 ? "GB"
+                                                    : "";
+    memcpy(cc, c, strlen(c) + 1);
+}
+
+static void refused_cb(void *ud, const char *key, const char *reason, const char *country)
+{
+    (void)ud;
+    printf("REFUSED %s %s %s\n", key, reason, country[0] ? country : "-");
+}
+
+static void duplicate_cb(void *ud, const char *key, const char *country)
+{
+    (void)ud;
+    printf("DUPLICATE %s %s\n", key, country[0] ? country : "-");
 }
 
 static void link_cb(void *ud, int up, const char *why)
@@ -362,11 +388,10 @@ int main(int argc, char **argv)
         return 0;
     }
     loop = EV_DEFAULT;
-    struct jobq_callbacks cb = {job_ready, job_final,
-                                cnt_n     ? link_counters
-                                : oneshot ? link_oneshot
-                                          : link_cb,
-                                log_cb};
+    struct jobq_callbacks cb = {
+        job_ready,   job_final,  cnt_n ? link_counters : oneshot ? link_oneshot : link_cb,
+        log_cb,      country_cb, refused_cb,
+        duplicate_cb};
     q = jobq_new(loop, &s, &cb, NULL);
     if (!q) {
         fprintf(stderr, "jobq_new failed\n");

@@ -1,7 +1,8 @@
 #!/bin/bash
 # queue/ intake against a real redis-server: validation (a bad job of each
-# kind is rejected with an event naming the field, and acknowledged),
-# duplicate ids, the exactly-one-final-state rule, message-id and PoR
+# kind is rejected with an event naming the field, and acknowledged; the
+# owner is told once, with the field as a bounded class and the msisdn's
+# country), duplicate ids (told once too), the exactly-one-final-state rule, message-id and PoR
 # correlation including a receipt that arrives before its message id.
 . tests/lib/harness.sh
 . tests/lib/queue.sh
@@ -52,6 +53,23 @@ ok "duplicate id: handed out once" test "$(grep -c '^READY j-dup ' "$TMP/a1.out"
 ok "duplicate id: one received event" test "$(nevents j-dup received)" = 1
 ok "duplicate id: a duplicate notice" test "$(nevents j-dup duplicate)" = 1
 ok "duplicate id: the first entry's tag kept" test "$(R hget ota:job:j-dup tag)" = ""
+
+# The owner hears of each refusal once (intake_rejected, intake_duplicate):
+# the field as the class ("other" for a name the contract lacks), the
+# msisdn's country when that field is valid on its own.
+while read -r id field; do
+    cls=${field%:}
+    [ "$id" = b-unknown ] && cls=other
+    ok "$id: owner told once, class $cls" test "$(grep -c "^REFUSED $id $cls " "$TMP/a1.out")" = 1
+done <"$TMP/bad"
+ok "owner told of every refused entry and nothing else (bad, bad id, no card)" \
+    test "$(grep -c '^REFUSED ' "$TMP/a1.out")" = "$(($(wc -l <"$TMP/bad") + 2))"
+ok "invalid id: told under its entry id, class id" grep -qE '^REFUSED [0-9]+-[0-9]+ id DE$' "$TMP/a1.out"
+ok "refused with a valid msisdn: its country" grep -q '^REFUSED b-iccid iccid DE$' "$TMP/a1.out"
+ok "refused with a bad msisdn: no country" grep -q '^REFUSED b-msisdn msisdn -$' "$TMP/a1.out"
+ok "unknown card: told with class card" grep -q '^REFUSED j-nocard card DE$' "$TMP/a1.out"
+ok "duplicate: told once, with its country" test "$(grep -c '^DUPLICATE j-dup DE$' "$TMP/a1.out")" = 1
+ok "duplicate: nothing else told as duplicate" test "$(grep -c '^DUPLICATE ' "$TMP/a1.out")" = 1
 ok "unknown card rejected with its reason" \
     bash -c "redis-cli -p $REDIS_PORT hget ota:job:j-nocard detail | grep -q 'card 8949000000000000999 unknown'"
 ok "x- fields accepted and not stored" test "$(R hexists ota:job:j-x x-trace)" = 0
@@ -84,6 +102,28 @@ ok "then refuses confirmed by a PoR" test "$("$AGENT" --por $MSISDN1 b00010 "$(R
 ok "j-open: exactly one final event" \
     test "$(($(nevents j-open failed) + $(nevents j-open expired) + $(nevents j-open confirmed)))" = 1
 ok "final record expires (retention)" bash -c "[ \$(redis-cli -p $REDIS_PORT ttl ota:job:j-1) -gt 0 ]"
+
+# Told on the reply, not on the call: an entry delivered again whose
+# rejection Redis already holds (as after a reply lost with the connection)
+# is answered "done", acknowledged, and not told again. The entry is made
+# pending for a consumer that died (XADD + XREADGROUP in one transaction,
+# so no agent sees it first), long idle; its record is what the first
+# delivery's `reject` wrote. A malformed entry that reuses an accepted id
+# is a duplicate, told as one.
+printf 'MULTI\nXADD ota:jobs * id b-again type reboot iccid %s msisdn %s\nXREADGROUP GROUP otagw ghost COUNT 1 STREAMS ota:jobs >\nEXEC\n' \
+    "$ICCID1" "$MSISDN1" | R >/dev/null
+again=$(R xpending ota:jobs otagw - + 10 ghost | head -1)
+R hset ota:job:b-again state rejected entry "$again" detail 'type: must be switch, config or apdu' \
+    attempt 0 route_country DE >/dev/null
+R xclaim ota:jobs otagw ghost 0 "$again" IDLE 600000 JUSTID >/dev/null
+R xadd ota:jobs '*' id j-1 type reboot iccid "$ICCID1" msisdn "$MSISDN1" >/dev/null
+agent a4 --run-ms 1500 --claim-idle-ms 1000 --scan-ms 200
+ok "the entry delivered again was reclaimed and acknowledged" \
+    test "$(R xpending ota:jobs otagw | head -1)" = 0
+ok "its rejection is not told again" bash -c "! grep -q '^REFUSED' '$TMP/a4.out'"
+ok "no rejected event written for it again" test "$(nevents b-again rejected)" = 0
+ok "a malformed entry reusing an accepted id: told as a duplicate" \
+    test "$(grep -c '^DUPLICATE j-1 DE$' "$TMP/a4.out")" = 1
 
 # ota:events is trimmed to about events_maxlen (MAXLEN ~: whole stream nodes
 # of 100 entries go): 300 jobs, 600+ events, a limit of 150.

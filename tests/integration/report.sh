@@ -258,9 +258,18 @@ ok "... rejected by the intake (card unknown): FR" test "$(event_country rj-card
 ok "... rejected by the daemon before routing (keyset): ES" test "$(event_country rj-keyset-es rejected)" = ES
 ok "... a valid job's received event names its country already" \
     test "$(event_country ok-gb received)" = GB
-# /metrics: a job the daemon rejects is counted once, under its country.
-curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics" | grep '^otagw_jobs_total{.*state="rejected"' |
-    sed 's/.*country="\([^"]*\)".*} /\1 /' | sort >"$TMP/rej.metrics"
-printf 'CN 1\nES 1\n' >"$TMP/rej.want"
-ok "metrics: the daemon's rejections once each, under CN and ES" diff -u "$TMP/rej.want" "$TMP/rej.metrics"
+# /metrics: every rejected job is counted once, under its msisdn's country
+# (`other` where the report says unknown), whoever rejected it: the
+# validator and the intake (card unknown) as well as the daemon. The
+# metric and the report agree.
+curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics" >"$TMP/live.metrics"
+grep '^otagw_jobs_total{.*state="rejected"' "$TMP/live.metrics" |
+    sed 's/.*country="\([^"]*\)".*} /\1 /' | LC_ALL=C sort >"$TMP/rej.metrics"
+printf 'CN 1\nDE 1\nES 1\nFR 1\nother 3\n' >"$TMP/rej.want"
+ok "metrics: each rejection once, under CN, DE, ES, FR and other (3)" \
+    diff -u "$TMP/rej.want" "$TMP/rej.metrics"
+stage_sum() { awk -v s="stage=\"$1\"" '/^otagw_jobs_rejected_total\{/ && index($0, s) { n += $NF } END { print n + 0 }' "$TMP/live.metrics"; }
+ok "metrics: 5 rejected at intake (3 validator, badnum/nonum/de; card; global card)" \
+    test "$(stage_sum intake)" = 5
+ok "metrics: 2 rejected by the daemon (keyset ES, policy CN)" test "$(stage_sum prepare)" = 2
 done_testing

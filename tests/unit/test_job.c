@@ -378,6 +378,56 @@ static void test_por_classify(void **state)
     assert_string_equal(d, "PoR 42 reserved status");
 }
 
+/* The class of each refusal, for the metric label: the field the reason
+ * names, "other" when the field is not the contract's (the name is then the
+ * client's text, however it looks). */
+static void test_reason_class(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pairs[6];
+        const char *cls;
+    } v[] = {
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000"}, "other"}, /* valid: no class */
+        {{"type=apdu", "iccid=8949000000000000001", "msisdn=12ab"}, "msisdn"},
+        {{"type=apdu", "iccid=12", "msisdn=+491701234567"}, "iccid"},
+        {{BASE, "tar=B00010"}, "type"},
+        {{"type=reboot", BASE}, "type"},
+        {{"type=switch", BASE}, "method"},
+        {{"type=switch", BASE, "method=applet"}, "slot"},
+        {{"type=switch", BASE, "method=applet", "slot=1", "file=imsi"}, "file"},
+        {{"type=apdu", BASE, "tar=B0", "apdus=00A40000"}, "tar"},
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000", "validity=0"}, "validity"},
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000", "colour=red"}, "other"},
+        /* An unknown name that looks like "field: ..." is still other. */
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000", "msisdn:x=1"}, "other"},
+        {{"type=apdu", BASE, "msisdn=+491701234567"}, "msisdn"}, /* twice */
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000", "id=a/b"}, "id"},
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000", "tag=\xff"}, "tag"},
+        {{"type=apdu", BASE, "tar=B00010", "apdus=00A40000", "a b=1"}, "other"}, /* name */
+    };
+    char why[256];
+    struct jobq_job j;
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        size_t n = 0;
+        while (n < 6 && v[i].pairs[n])
+            n++;
+        enum jobq_err rc = parse(v[i].pairs, n, &j, why);
+        const char *cls = jobq_reason_class(rc, why);
+        if (strcmp(cls, v[i].cls) != 0)
+            fail_msg("vector %zu (%s): class '%s', want '%s'", i, why, cls, v[i].cls);
+    }
+    struct jobq_kv many[JOBQ_FIELDS_MAX + 1];
+    for (size_t i = 0; i < JOBQ_FIELDS_MAX + 1; i++)
+        many[i] = (struct jobq_kv){"x-a", 3, "1", 1};
+    enum jobq_err rc = jobq_job_parse(many, JOBQ_FIELDS_MAX + 1, &j, why, sizeof why);
+    assert_int_equal(rc, JOBQ_E_TOO_MANY);
+    assert_string_equal(jobq_reason_class(rc, why), "other");
+    assert_string_equal(jobq_reason_class(JOBQ_E_BAD_VALUE, NULL), "other");
+    assert_string_equal(jobq_reason_class(JOBQ_E_BAD_VALUE, "no colon"), "other");
+    assert_string_equal(jobq_reason_class(JOBQ_E_MISSING, "keyset: x"), "keyset");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_rejections),       cmocka_unit_test(test_binary_and_bounds),
         cmocka_unit_test(test_receipt_classify), cmocka_unit_test(test_por_classify),
         cmocka_unit_test(test_salvage),          cmocka_unit_test(test_salvage_msisdn),
+        cmocka_unit_test(test_reason_class),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

@@ -68,6 +68,8 @@ static const char expect_text[] =
     "otagw_submits_total{carrier=\"b\",country=\"FR\"} 0\n"
     "otagw_submits_total{carrier=\"b\",country=\"BR\"} 1\n"
     "otagw_submits_total{carrier=\"b\",country=\"other\"} 1\n"
+    "otagw_submits_total{carrier=\"other\",country=\"DE\"} 0\n" /* rejected there */
+    "otagw_submits_total{carrier=\"other\",country=\"FR\"} 0\n"
     "otagw_submits_total{carrier=\"other\",country=\"other\"} 0\n"
     "# HELP otagw_bind_submits_total submit_sm PDUs sent, per bind.\n"
     "# TYPE otagw_bind_submits_total counter\n"
@@ -108,7 +110,22 @@ static const char expect_text[] =
     "# TYPE otagw_jobs_total counter\n"
     "otagw_jobs_total{carrier=\"a\",country=\"DE\",state=\"confirmed\"} 1\n"
     "otagw_jobs_total{carrier=\"a\",country=\"DE\",state=\"failed\"} 1\n"
-    "otagw_jobs_total{carrier=\"other\",country=\"other\",state=\"rejected\"} 1\n"
+    "otagw_jobs_total{carrier=\"other\",country=\"DE\",state=\"rejected\"} 3\n"
+    "otagw_jobs_total{carrier=\"other\",country=\"FR\",state=\"rejected\"} 1\n"
+    "otagw_jobs_total{carrier=\"other\",country=\"other\",state=\"rejected\"} 2\n"
+    "# HELP otagw_jobs_rejected_total Jobs rejected, by stage (intake: the entry refused on "
+    "arrival; prepare: a valid job this gateway cannot send) and reason (the job's field, or the "
+    "daemon's step).\n"
+    "# TYPE otagw_jobs_rejected_total counter\n"
+    "otagw_jobs_rejected_total{stage=\"intake\",reason=\"msisdn\",country=\"DE\"} 2\n"
+    "otagw_jobs_rejected_total{stage=\"intake\",reason=\"msisdn\",country=\"other\"} 1\n"
+    "otagw_jobs_rejected_total{stage=\"intake\",reason=\"other\",country=\"DE\"} 1\n"
+    "otagw_jobs_rejected_total{stage=\"prepare\",reason=\"keyset\",country=\"FR\"} 1\n"
+    "otagw_jobs_rejected_total{stage=\"prepare\",reason=\"route\",country=\"other\"} 1\n"
+    "# HELP otagw_jobs_duplicate_total Entries whose job id was already accepted from another "
+    "entry: acknowledged, the job untouched.\n"
+    "# TYPE otagw_jobs_duplicate_total counter\n"
+    "otagw_jobs_duplicate_total 3\n"
     "# HELP otagw_enqueue_to_submit_seconds Time from a job's intake (state received) to its first "
     "submit_sm.\n"
     "# TYPE otagw_enqueue_to_submit_seconds histogram\n"
@@ -194,7 +211,18 @@ static void test_render_exact(void **state)
     gw_metrics_por_unverified(m, b, br);
     gw_metrics_job_final(m, a, de, GW_FINAL_CONFIRMED);
     gw_metrics_job_final(m, a, de, GW_FINAL_FAILED);
-    gw_metrics_job_final(m, gw_metrics_carrier_id(m, NULL), other, GW_FINAL_REJECTED);
+    /* Rejections: each also counts in otagw_jobs_total (carrier other). */
+    unsigned msisdn = gw_metrics_reason_id(m, "msisdn"), keyset = gw_metrics_reason_id(m, "keyset");
+    unsigned route = gw_metrics_reason_id(m, "route");
+    gw_metrics_job_rejected(m, GW_REJECT_PREPARE, route, other);
+    gw_metrics_job_rejected(m, GW_REJECT_INTAKE, msisdn, de);
+    gw_metrics_job_rejected(m, GW_REJECT_INTAKE, msisdn, de);
+    gw_metrics_job_rejected(m, GW_REJECT_INTAKE, msisdn, other);
+    gw_metrics_job_rejected(m, GW_REJECT_INTAKE, gw_metrics_reason_id(m, "Bad text"), de);
+    gw_metrics_job_rejected(m, GW_REJECT_PREPARE, keyset, fr);
+    gw_metrics_job_rejected(m, GW_REJECT_N, keyset, fr); /* no such stage: dropped */
+    for (int i = 0; i < 3; i++)
+        gw_metrics_job_duplicate(m);
     gw_metrics_observe(m, GW_STAGE_ENQUEUE_SUBMIT, a, de, 0.3);
     gw_metrics_observe(m, GW_STAGE_ENQUEUE_SUBMIT, a, de, 7);
     gw_metrics_observe(m, GW_STAGE_ENQUEUE_SUBMIT, a, de, 1e9); /* +Inf only */
@@ -253,6 +281,46 @@ static void test_labels_bounded(void **state)
                               "\"other\",le=\"0.05\"} 1\n"));
     assert_null(strstr(t, "otagw_jobs_total"
                           "{"));
+    assert_null(strstr(t, "otagw_jobs_rejected_total{"));
+    assert_non_null(strstr(t, "\notagw_jobs_duplicate_total 0\n")); /* shown from the start */
+    free(t);
+
+    /* Reasons: [a-z0-9_], 1..GW_METRICS_REASON_MAX; "other" is the other id
+     * and takes no slot; learning stops at the bound. */
+    unsigned oreason = gw_metrics_reason_id(m, NULL);
+    assert_int_equal(oreason, GW_METRICS_REASONS);
+    assert_int_equal(gw_metrics_reason_id(m, ""), oreason);
+    assert_int_equal(gw_metrics_reason_id(m, "other"), oreason);
+    assert_int_equal(gw_metrics_reason_id(m, "Msisdn"), oreason);
+    assert_int_equal(gw_metrics_reason_id(m, "msisdn: must be E.164"), oreason);
+    assert_int_equal(gw_metrics_reason_id(m, "a\"b"), oreason);
+    assert_int_equal(gw_metrics_reason_id(m, "abcdefghijklmnopqrstuvwx"), oreason); /* 24 */
+    assert_int_equal(gw_metrics_reason_id(m, "abcdefghijklmnopqrstuvw"), 0);        /* 23 */
+    assert_int_equal(gw_metrics_reason_id(m, "msisdn"), 1);
+    assert_int_equal(gw_metrics_reason_id(m, "msisdn"), 1);
+    unsigned got = 0;
+    for (int i = 0; i < 100; i++) {
+        char r[16];
+        snprintf(r, sizeof r, "r%d", i);
+        if (gw_metrics_reason_id(m, r) != oreason)
+            got++;
+    }
+    assert_int_equal(got, GW_METRICS_REASONS - 2);
+    assert_int_equal(gw_metrics_reason_id(m, "msisdn"), 1);
+    assert_int_equal(gw_metrics_reason_id(m, "r37"), GW_METRICS_REASONS - 1); /* the last slot */
+    assert_int_equal(gw_metrics_reason_id(m, "r38"), oreason);
+    gw_metrics_job_rejected(m, GW_REJECT_PREPARE, gw_metrics_reason_id(m, "r37"), 0);
+    /* Out-of-range ids are "other", never out of bounds. */
+    gw_metrics_job_rejected(m, GW_REJECT_INTAKE, 999, 999);
+    gw_metrics_job_rejected(m, GW_REJECT_INTAKE, oreason, 999);
+    t = render(m);
+    assert_non_null(strstr(
+        t, "otagw_jobs_rejected_total{stage=\"intake\",reason=\"other\",country=\"other\"} 2\n"));
+    assert_non_null(
+        strstr(t, "otagw_jobs_total{carrier=\"other\",country=\"other\",state=\"rejected\"} 2\n"));
+    assert_non_null(strstr(
+        t, "otagw_jobs_rejected_total{stage=\"prepare\",reason=\"r37\",country=\"CN\"} 1\n"));
+    assert_non_null(strstr(t, "# TYPE otagw_jobs_rejected_total counter\n"));
     free(t);
     assert_int_equal(gw_metrics_receipt_stat("ENROUTE"), GW_RCPT_ENROUTE);
     assert_int_equal(gw_metrics_receipt_stat(NULL), GW_RCPT_OTHER);
