@@ -1682,6 +1682,39 @@ static void check_drain(struct gw_link *l)
     }
 }
 
+unsigned gw_link_cancel(struct gw_link *l, const void *ctx)
+{
+    if (!l || !ctx)
+        return 0;
+    /* Collect first, bounce after, in passes of CANCEL_BATCH: the queue
+     * must be whole before the owner runs. ctx lives until its last SM is
+     * answered, so it outlives every pass but the last. */
+    enum { CANCEL_BATCH = 32 };
+    unsigned total = 0, n;
+    do {
+        struct qent out[CANCEL_BATCH];
+        size_t w = 0;
+        n = 0;
+        for (size_t i = 0; i < l->qlen; i++) {
+            struct qent *e = q_at(l, i);
+            if (e->sm.ctx == ctx && n < CANCEL_BATCH)
+                out[n++] = *e;
+            else if (w != i)
+                *q_at(l, w++) = *e;
+            else
+                w++;
+        }
+        l->qlen = w;
+        total += n;
+        for (unsigned i = 0; i < n; i++)
+            if (l->cbs.bounce)
+                l->cbs.bounce(l->owner, out[i].sm.ctx, out[i].sm.ctx_id, GW_BOUNCE_CANCELLED, 0);
+    } while (n == CANCEL_BATCH);
+    if (total)
+        llog(l, 6, "%u queued SM(s) cancelled by their owner", total);
+    return total;
+}
+
 void gw_link_drain(struct gw_link *l)
 {
     if (!l || l->draining)

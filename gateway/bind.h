@@ -61,6 +61,8 @@ enum gw_bounce {
                              SMSC may have it; the owner decides */
     GW_BOUNCE_EXPIRED,    /* its deadline passed while queued */
     GW_BOUNCE_DRAIN,      /* queued when gw_link_drain() ran: never sent */
+    GW_BOUNCE_CANCELLED,  /* queued when gw_link_cancel() named its ctx:
+                             never sent */
 };
 
 /* What the owner should do about a submit_sm_resp (docs/smpp.md table). */
@@ -166,6 +168,13 @@ __attribute__((warn_unused_result)) int gw_link_submit(struct gw_link *l, const 
  * wait for every window to empty (answers or timeouts), unbind each bind,
  * close, then call cbs->drained. Idempotent. */
 void gw_link_drain(struct gw_link *l);
+
+/* Takes the SMs of ctx that are still queued (not written) out of the
+ * queue, in order, each handed back with bounce(GW_BOUNCE_CANCELLED, 0);
+ * SMs already written are not recalled (their answers follow as usual).
+ * The owner must not rely on ctx after the last bounce. Returns how many
+ * were cancelled. */
+unsigned gw_link_cancel(struct gw_link *l, const void *ctx);
 
 /* Called from the receipt or mo callback only (elsewhere a no-op): the
  * command_status of that deliver_sm's resp instead of ESME_ROK, e.g.

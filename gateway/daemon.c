@@ -354,7 +354,7 @@ static void pending_resolve(struct pending *p)
         if (rc == -EINVAL) /* cannot happen with ids from dlr; never lose the job */
             rc = jobq_unknown_outcome(d->q, job, c->name, p->tar, on_outcome, d);
     } else if (p->nok == 0 && p->nretry == 0 && p->ndrain) {
-        GW_LOG(GW_LOG_INFO, "job", obj, "released unsent (drain)");
+        GW_LOG(GW_LOG_INFO, "job", obj, "released unsent (drain, or its lease was lost)");
         jobq_job_release(d->q, job);
     } else {
         if (!p->reason[0])
@@ -677,6 +677,27 @@ static void on_submit_late(void *owner, void *tok, uint32_t status, const char *
         on_late_done(c, rc, "", t->job);
 }
 
+/* Another instance took this job over (jobq could not renew its lease):
+ * its SMs still queued are not sent, so the card does not get the command
+ * twice; those already written cannot be recalled. */
+static void on_lease_lost(void *ud, struct jobq_job *job)
+{
+    struct gw_daemon *d = ud;
+    for (struct pending *p = d->pendings; p; p = p->next)
+        if (p->job == job) {
+            char obj[128];
+            job_obj(obj, sizeof obj, job->key, d->cfg->carriers[p->carrier].name);
+            unsigned left = p->nqueued - p->nanswered;
+            unsigned n = d->links[p->carrier] ? gw_link_cancel(d->links[p->carrier], p) : 0;
+            /* p may be gone now */
+            GW_LOG(GW_LOG_WARNING, "job", obj,
+                   "lease lost to another instance: %u queued SM(s) cancelled, %u already "
+                   "written",
+                   n, left - n);
+            return;
+        }
+}
+
 static void on_bounce(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce why, int requeued)
 {
     struct gw_daemon *d = owner;
@@ -689,6 +710,7 @@ static void on_bounce(void *owner, void *ctx, uint64_t ctx_id, enum gw_bounce wh
         p->nunknown++;
         break;
     case GW_BOUNCE_DRAIN:
+    case GW_BOUNCE_CANCELLED: /* on_lease_lost */
         p->ndrain++;
         break;
     case GW_BOUNCE_EXPIRED:
@@ -1430,6 +1452,7 @@ struct gw_daemon *gw_daemon_new(struct ev_loop *loop, const struct gw_config *cf
         .country = on_queue_country,
         .intake_rejected = on_queue_rejected,
         .intake_duplicate = on_queue_duplicate,
+        .lease_lost = on_lease_lost,
     };
     d->q = jobq_new(loop, &s, &qcb, d);
     d->pl = d->q ? jobq_porlookup_new(loop, &s) : NULL;

@@ -1584,13 +1584,18 @@ static void on_renewed(struct jobq *q, redisReply *r, void *priv, int err)
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         const char *key = r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str : "";
         for (struct item *it = q->held; it; it = it->hnext)
-            if (!it->lost && strcmp(it->job.key, key) == 0) {
+            /* One whose outcome is on its way (argv) is no longer being
+             * sent: its own outcome may be what ended the lease. */
+            if (!it->lost && !it->argv && strcmp(it->job.key, key) == 0) {
                 it->lost = 1;
                 logf_(q, 4,
                       "[job=%s attempt=%u] lease lost: not renewed within %u ms, another "
-                      "instance took the job over; if this one still sends it, the card gets it "
-                      "twice (each with its own counter)",
+                      "instance took the job over (or it ended there); what is not sent of it "
+                      "yet is cancelled",
                       key, it->job.attempt, q->s.lease_ms);
+                if (q->cb.lease_lost)
+                    q->cb.lease_lost(q->ud, &it->job);
+                break; /* the callback may hand the job back */
             }
     }
 }

@@ -121,6 +121,12 @@ struct jobq_callbacks {
      * touched), told on the reply like intake_rejected. country: of this
      * entry's msisdn, "" when unknown. */
     void (*intake_duplicate)(void *ud, const char *key, const char *country);
+    /* A job this instance holds was taken over by another (its lease was
+     * not renewed in time: Redis unreachable from here, the process
+     * stopped): whatever of it is not sent yet should not be, or the card
+     * may run it twice. The job is still the caller's to hand back (its
+     * outcome will be refused as stale). Told once per job. Optional. */
+    void (*lease_lost)(void *ud, struct jobq_job *job);
 };
 
 /* Completion of a call. err 0 or -errno (-ENOTCONN, -ETIMEDOUT, -EPROTO

@@ -135,6 +135,7 @@ static void on_bounce(void *owner, void *ctx, uint64_t id, enum gw_bounce why, i
         g.b_unans++;
         break;
     case GW_BOUNCE_DRAIN:
+    case GW_BOUNCE_CANCELLED: /* never asked for here */
         g.b_drain++;
         break;
     case GW_BOUNCE_EXPIRED:
