@@ -71,6 +71,7 @@ redis_start() {
         >>"$RUN/redis.log" 2>&1 &
     REDIS_PID=$!
     PIDS="$PIDS $REDIS_PID"
+    echo "$REDIS_PID" >"$RUN/gw-redis.pid" # see gw_start
     local n=200
     until RCLI ping 2>/dev/null | grep -q PONG; do
         n=$((n - 1))
@@ -180,6 +181,9 @@ gw_start() { # A|B; waits until it takes jobs
     local pid=$!
     PIDS="$PIDS $pid"
     eval "GW_$1_PID=$pid"
+    # The fault injector runs in a subshell: its restarts are known to the
+    # main script (and its cleanup) only through these files.
+    echo "$pid" >"$RUN/gw-$1.pid"
     local n=400
     until grep -q 'taking jobs' "$log" 2>/dev/null; do
         n=$((n - 1))
@@ -192,6 +196,12 @@ gw_start() { # A|B; waits until it takes jobs
     done
 }
 gw_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+soak_cleanup() {
+    local f
+    for f in "$RUN"/gw-*.pid; do [ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+    cleanup
+}
+trap soak_cleanup EXIT
 gw_start A || exit 1
 
 # Marks windows in which the progress check must not count (a daemon or
@@ -341,6 +351,8 @@ say "all $CHAOS_JOBS jobs enqueued"
 touch "$RUN/stop-faults"
 wait "$FAULT_PID" 2>/dev/null
 sim_ctl "fault drop-after 0" >/dev/null
+GW_A_PID=$(cat "$RUN/gw-A.pid")
+REDIS_PID=$(cat "$RUN/gw-redis.pid")
 gw_alive "$GW_A_PID" || gw_start A
 gw_alive "$REDIS_PID" || redis_start
 say "faults over; draining (at most ${CHAOS_DRAIN}s)"
