@@ -35,7 +35,6 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 start_redis || { echo "not ok - redis-server"; exit 1; }
 RCLI() { redis-cli -p "$REDIS_PORT" "$@"; }
-RCLI xgroup create ota:jobs otagw 0 MKSTREAM >/dev/null
 
 # The commands of N jobs in RESP (LC_ALL=C: length() counts octets).
 LC_ALL=C awk -v n="$N" '
@@ -47,7 +46,10 @@ function put(s,    a, k, i, out) {
     printf "%s", out
 }
 BEGIN {
-    ts = 1795600000000
+    # As text: mawk writes integers past 2^31 as 1.7956e+12.
+    ts = "1795600000000"
+    lu = sprintf("%.0f", ts + 30000)
+    dl = sprintf("%.0f", ts + 3600000)
     for (i = 0; i < n; i++) {
         c = i % 1000
         id = ts "-" i
@@ -57,11 +59,11 @@ BEGIN {
         put("XADD ota:jobs " id " type apdu iccid " icc " msisdn " ms " tar b00011 apdus 00a40004026f62")
         # intake
         put("EXISTS " k)
-        put("HSET " k " state received attempt 1 por always lease_owner gw-1 lease_until " ts+30000 \
-            " counter " i+1 " entry " id " deadline " ts+3600000 " keyset ks2 class uicc iccid " icc \
+        put("HSET " k " state received attempt 1 por always lease_owner gw-1 lease_until " lu \
+            " counter " i+1 " entry " id " deadline " dl " keyset ks2 class uicc iccid " icc \
             " detail accepted updated " ts " created " ts " route_country GB type apdu msisdn " ms \
             " tar b00011 apdus 00a40004026f62 validity 3600 tag - x 0")
-        put("ZADD ota:deadlines " ts+3600000 " " id)
+        put("ZADD ota:deadlines " dl " " id)
         put("XADD ota:events * job " id " state received detail accepted carrier - country GB tag - ts " ts " attempt 1")
         put("XACK ota:jobs otagw " id)
         # submitted
@@ -93,24 +95,33 @@ BEGIN {
     }
 }' >"$TMP/cmds.resp"
 
-RCLI config resetstat >/dev/null
-t0=$(cpu_ticks "$REDIS_PID")
-s0=$(date +%s%N)
-out=$(RCLI --pipe <"$TMP/cmds.resp" 2>&1)
-s1=$(date +%s%N)
-t1=$(cpu_ticks "$REDIS_PID")
-errors=$(awk '/errors:/ { gsub(",", "", $2); print $2 }' <<<"$out")
-replies=$(awk '/replies:/ { print $NF }' <<<"$out")
-ok "redis answered all $((N * 28)) commands without an error (errors $errors, replies $replies)" \
-    test "$errors" = 0 -a "$replies" = $((N * 28))
-
-us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$N" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-awk -v us="$us" -v n="$N" -v ms=$(((s1 - s0) / 1000000)) 'BEGIN {
-    printf "floor: %d jobs, 27 commands each (+ the enqueue), sent as plain commands in one pipeline, in %d ms\n", n, ms
-    printf "floor: redis-server CPU per job %.1f us -> at most %.0f jobs/s from Redis alone on one core\n", us, 1e6 / us
+# ROUNDS rounds on an emptied Redis: CPU time is read in clock ticks on a
+# shared machine, so the floor is the least of them.
+ROUNDS=${BENCH_FLOOR_ROUNDS:-3}
+best="" all=""
+for r in $(seq "$ROUNDS"); do
+    RCLI flushall >/dev/null
+    RCLI xgroup create ota:jobs otagw 0 MKSTREAM >/dev/null
+    RCLI config resetstat >/dev/null
+    t0=$(cpu_ticks "$REDIS_PID")
+    out=$(RCLI --pipe <"$TMP/cmds.resp" 2>&1)
+    t1=$(cpu_ticks "$REDIS_PID")
+    errors=$(awk '/errors:/ { gsub(",", "", $2); print $2 }' <<<"$out")
+    replies=$(awk '/replies:/ { print $NF }' <<<"$out")
+    ok "round $r: redis answered all $((N * 28)) commands without an error (errors $errors, replies $replies)" \
+        test "$errors" = 0 -a "$replies" = $((N * 28))
+    us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$N" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+    all="$all $us"
+    if [ -z "$best" ] || awk -v a="$us" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$us; fi
+done
+awk -v us="$best" -v all="$all" -v n="$N" 'BEGIN {
+    printf "floor: %d jobs, 27 commands each (+ the enqueue), plain commands in one pipeline\n", n
+    printf "floor: redis-server CPU per job, each round:%s us\n", all
+    printf "floor: the least, %.1f us -> at most %.0f jobs/s from Redis alone on one core\n", us, 1e6 / us
     printf "floor: 20,000 jobs/s on 2 cores leaves 50 us of Redis per job (one core), 100 us for all processes\n"
 }'
+echo "floor: the last round, by command (INFO commandstats; wall time inside Redis):"
 RCLI info commandstats | tr -d '\r' | awk -F'[:,=]' -v n="$N" '
-    /^cmdstat_/ && $3 > 0 { sub("cmdstat_", "", $1); printf "floor: %-10s %6.2f calls/job %6.2f us/job\n", $1, $3 / n, $5 / n }' |
+    /^cmdstat_/ && $3 >= n / 100 { sub("cmdstat_", "", $1); printf "floor: %-10s %6.2f calls/job %6.2f us/job\n", $1, $3 / n, $5 / n }' |
     sort -k5 -rn
 done_testing
