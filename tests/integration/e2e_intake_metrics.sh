@@ -12,27 +12,14 @@ E2E_METRICS=1
 e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
 e2e_cards_register
 
-scrape() { curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics"; }
-# mval 'SERIES' FILE: the value of one series (exact name and labels), or
-# "absent".
-mval() { awk -v s="$1" 'index($0, s " ") == 1 { v = $NF } END { print v == "" ? "absent" : v }' "$2"; }
-# msum FAMILY FILE [LABEL-REGEX]: sum of a family's samples (those matching).
-msum() {
-    awk -v f="$1" -v re="${3:-}" '($1 ~ "^"f"[{ ]" || $1 == f) && $0 ~ re { s += $NF } END { print s + 0 }' "$2"
-}
-# wait_mval 'SERIES' VALUE: scrapes until the series has VALUE (10 s bound).
-wait_mval() {
+scrape() { e2e_scrape; }
+mval() { e2e_mval "$@"; }
+msum() { e2e_msum "$@"; }
+# wait_scraped FN NAME VALUE: scrapes until FN NAME (mval or msum) gives
+# VALUE (10 s bound).
+wait_scraped() {
     local n=200
-    until [ "$(scrape >"$TMP/w.txt"; mval "$1" "$TMP/w.txt")" = "$2" ]; do
-        n=$((n - 1))
-        [ "$n" -gt 0 ] || return 1
-        sleep 0.05
-    done
-}
-# wait_sum FAMILY VALUE: scrapes until the family's samples add up to VALUE.
-wait_sum() {
-    local n=200
-    until [ "$(scrape >"$TMP/w.txt"; msum "$1" "$TMP/w.txt")" = "$2" ]; do
+    until [ "$(scrape >"$TMP/w.txt"; "$1" "$2" "$TMP/w.txt")" = "$3" ]; do
         n=$((n - 1))
         [ "$n" -gt 0 ] || return 1
         sleep 0.05
@@ -102,8 +89,8 @@ ok "g-1: two duplicate events" wait_for_dup g-1 2
 ok "b-type: one duplicate event" wait_for_dup b-type 1
 # The counters come from the replies of the same calls: wait for the last
 # ones, then take a scrape a moment later (a count twice would show there).
-ok "$DUP reaches 3" wait_mval $DUP 3
-ok "rejections reach $nrej" wait_sum $R_TOTAL $nrej
+ok "$DUP reaches 3" wait_scraped mval $DUP 3
+ok "rejections reach $nrej" wait_scraped msum $R_TOTAL $nrej
 sleep 0.5
 scrape >"$TMP/s2.txt"
 

@@ -9,9 +9,8 @@ E2E_METRICS=1
 e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
 e2e_cards_register
 
-scrape() { curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics"; }
-# Sum of one family's samples (all label sets).
-msum() { awk -v f="$1" '$1 ~ "^"f"[{ ]" || $1 == f { s += $NF } END { print s + 0 }' "$2"; }
+scrape() { e2e_scrape; }
+msum() { e2e_msum "$@"; }
 # Sum of one otasim stats counter over its accounts.
 ssum() { e2e_sim_ctl stats | awk -v k="$1" '$1 ~ "^account\\..*\\."k"$" { s += $2 } END { print s + 0 }'; }
 

@@ -20,14 +20,21 @@ E2E_RESPONSE_TIMEOUT=1s
 e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
 e2e_cards_register
 
+# late_job ID STALL_MS VALUE: a por=none FPLMN job whose submit_sm_resp
+# otasim holds STALL_MS (timeout 1 s): its outcome is unknown, then otasim
+# answers at once again (the held answer still comes after STALL_MS).
+late_job() {
+    ok "otasim: hold each submit_sm_resp $2 ms" test "$(e2e_sim_ctl "fault stall-ms $2")" = ok
+    e2e_job id "$1" type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
+        file fplmn value "$3" por none validity 60 >/dev/null
+    wait_grep "job=$1.*outcome unknown" "$TMP/otagw.log"
+    ok "$1: no submit_sm_resp within 1 s: outcome unknown, retrying (no PoR asked for)" \
+        grep -q "job=$1.*outcome unknown, no PoR asked for: retrying" "$TMP/otagw.log"
+    ok "otasim: answer at once again" test "$(e2e_sim_ctl 'fault stall-ms 0')" = ok
+}
+
 # 1. late, inside the back-off
-ok "otasim: hold each submit_sm_resp 2.5 s" test "$(e2e_sim_ctl 'fault stall-ms 2500')" = ok
-e2e_job id un-1 type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
-    file fplmn value 23415 por none validity 60 >/dev/null
-wait_grep 'job=un-1.*outcome unknown' "$TMP/otagw.log"
-ok "no submit_sm_resp within 1 s: outcome unknown, retrying (no PoR asked for)" \
-    grep -q 'job=un-1.*outcome unknown, no PoR asked for: retrying' "$TMP/otagw.log"
-ok "otasim: answer at once again" test "$(e2e_sim_ctl 'fault stall-ms 0')" = ok
+late_job un-1 2500 23415
 st=$(e2e_wait un-1 30)
 ok "the job ends delivered (got '$st')" test "$st" = delivered
 ok "its events: received retry delivered (no second submit)" \
@@ -44,13 +51,7 @@ ok "still delivered after the back-off, attempt 1" \
     test "$(RCLI hmget ota:job:un-1 state attempt | tr '\n' ' ')" = "delivered 1 "
 
 # 2. late, after the retry went
-ok "otasim: hold each submit_sm_resp 9 s" test "$(e2e_sim_ctl 'fault stall-ms 9000')" = ok
-e2e_job id un-2 type config iccid $E2E_ICCID_UICC msisdn $E2E_MSISDN_UICC \
-    file fplmn value 23416 por none validity 60 >/dev/null
-wait_grep 'job=un-2.*outcome unknown' "$TMP/otagw.log"
-ok "attempt 1 unanswered: outcome unknown" \
-    grep -q 'job=un-2.*outcome unknown, no PoR asked for: retrying' "$TMP/otagw.log"
-ok "otasim: answer at once again" test "$(e2e_sim_ctl 'fault stall-ms 0')" = ok
+late_job un-2 9000 23416
 st=$(e2e_wait un-2 30)
 ok "the job ends delivered by its retry (got '$st')" test "$st" = delivered
 ok "its events: received retry submitted delivered" \

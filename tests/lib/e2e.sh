@@ -417,3 +417,14 @@ e2e_stop_gw() {
     wait "$OTAGW_PID" 2>/dev/null
     E2E_GW_RC=$?
 }
+
+# /metrics of the otagw started with E2E_METRICS=1.
+e2e_scrape() { curl -s "http://127.0.0.1:$E2E_METRICS_PORT/metrics"; }
+# e2e_mval 'SERIES' FILE: the value of one series (exact name and labels),
+# or "absent".
+e2e_mval() { awk -v s="$1" 'index($0, s " ") == 1 { v = $NF } END { print v == "" ? "absent" : v }' "$2"; }
+# e2e_msum FAMILY FILE [LABEL-REGEX]: sum of a family's samples (all label
+# sets, or those matching).
+e2e_msum() {
+    awk -v f="$1" -v re="${3:-}" '($1 ~ "^"f"[{ ]" || $1 == f) && $0 ~ re { s += $NF } END { print s + 0 }' "$2"
+}
