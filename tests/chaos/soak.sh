@@ -207,7 +207,8 @@ gw_start A || exit 1
 # Marks windows in which the progress check must not count (a daemon or
 # Redis down, and the recovery right after): $RUN/down holds the ms until
 # which it is excused.
-excuse() { echo $(($(now_ms) + $1 * 1000)) >"$RUN/down"; }
+# Written whole (a rename): the sampler must never read it half written.
+excuse() { echo $(($(now_ms) + $1 * 1000)) >"$RUN/down.tmp" && mv "$RUN/down.tmp" "$RUN/down"; }
 echo 0 >"$RUN/down"
 
 # ---- the fault injector ----
