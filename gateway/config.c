@@ -112,6 +112,9 @@ static const struct cf_row main_rows[] = {
     G("gateway", "metrics_bind", CF_STR, metrics_bind, 0, 0, "127.0.0.1", NULL),
     G("gateway", "default_validity", CF_DUR_S, default_validity, 60, 30 * 86400, "86400", NULL),
     G("gateway", "max_attempts", CF_UINT, max_attempts, 1, 20, "3", NULL),
+    G("gateway", "retry_backoff", CF_DUR_MS, retry_backoff_ms, 100, 3600000, "5s", NULL),
+    G("gateway", "retry_backoff_max", CF_DUR_MS, retry_backoff_max_ms, 100, 86400000, "300s", NULL),
+    G("gateway", "reconcile", CF_DUR_MS, reconcile_ms, 1000, 86400000, "120s", NULL),
     G("gateway", "batch", CF_UINT, batch, 1, 1000, "64", NULL),
     G("gateway", "max_inflight", CF_UINT, max_inflight, 1, 1000000, "1000", NULL),
     G("gateway", "default_card_class", CF_STRENUM, default_card_class, 0, 0, "uicc", e_class),
@@ -828,6 +831,10 @@ static int finish(struct parse *p, const char *file, char *err, size_t errlen)
     }
     if (check_lease(p, file, err, errlen) != 0)
         return -1;
+    if (c->retry_backoff_max_ms < c->retry_backoff_ms) {
+        gw_ini_seterr(err, errlen, "%s: 'retry_backoff_max' is below 'retry_backoff'", file);
+        return -1;
+    }
     if (c->ncarriers == 0) {
         gw_ini_seterr(err, errlen, "%s: no [carrier NAME] section: otagw needs at least one", file);
         return -1;

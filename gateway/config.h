@@ -142,6 +142,10 @@ struct gw_config {
     unsigned lease_ms;      /* a job taken is reserved this long; renewed every third of it */
     unsigned claim_idle_ms; /* XAUTOCLAIM min-idle: a dead instance's entries; >= lease_ms */
     unsigned scan_ms;       /* expiry / retry / reclaim scan period */
+    /* Retries (docs/queue.md "Retries"): the back-off of attempt n is
+     * retry_backoff * 2^(n-1), at most retry_backoff_max, +-20 %; after an
+     * unknown outcome a por=always job waits reconcile for its PoR. */
+    unsigned retry_backoff_ms, retry_backoff_max_ms, reconcile_ms;
 
     unsigned ncarriers;
     struct gw_carrier carriers[GW_MAX_CARRIERS];

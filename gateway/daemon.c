@@ -1278,6 +1278,9 @@ static void settings_from(const struct gw_config *c, char *consumer, size_t cap,
     s->lease_ms = c->lease_ms;
     s->claim_idle_ms = c->claim_idle_ms;
     s->scan_ms = c->scan_ms;
+    s->retry_base_ms = c->retry_backoff_ms;
+    s->retry_max_ms = c->retry_backoff_max_ms;
+    s->reconcile_ms = c->reconcile_ms;
     jobq_settings_defaults(s);
 }
 

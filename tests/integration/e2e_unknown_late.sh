@@ -14,7 +14,9 @@
 #   3. por=always, 2.5 s late: the receipt settles it `delivered` (the retry
 #      that waited reconcile_ms for a PoR is cancelled) and the PoR confirms;
 #   4. a packet of two SMs (por=none), both late: each late id is mapped,
-#      both receipts together settle it.
+#      both receipts together settle it;
+#   5. the operator's lever: with `retry_backoff = 15s` the 9 s late
+#      answer of case 2 comes before the retry, and the job runs once.
 . tests/lib/e2e.sh
 E2E_RESPONSE_TIMEOUT=1s
 e2e_start || { echo "not ok - start redis, otasim, otagw"; exit 1; }
@@ -96,6 +98,19 @@ ok "it was two SMs, both delivered" \
 ok "both late ids were mapped" \
     test "$(grep -c 'job=un-4.*late message id .* (SM [12]/2, attempt 1)' "$TMP/otagw.log")" = 2
 ok "the card ran it once" test "$(e2e_card $E2E_ICCID_UICC executed)" = 4
+
+# 5. retry_backoff above how late the SMSC answers
+e2e_stop_gw
+sed -i 's/^max_attempts = 3$/&\nretry_backoff = 15s/' "$E2E_CONF"
+e2e_start_gw || { echo "not ok - otagw restart"; exit 1; }
+ok "retry_backoff = 15s is in effect (--check-config)" \
+    bash -c "'$OTAGW' -c '$E2E_CONF' --check-config | grep -qx 'retry_backoff = 15s'"
+before=$(e2e_card $E2E_ICCID_UICC executed)
+late_job un-5 9000 23418
+st=$(e2e_wait un-5 30)
+ok "9 s late, back-off 15 s: the receipt settles it (got '$st')" test "$st" = delivered
+ok "its events: received retry delivered" test "$(e2e_states un-5)" = "received retry delivered"
+ok "the card ran it once" test "$(e2e_card $E2E_ICCID_UICC executed)" = $((before + 1))
 
 e2e_stop_gw
 ok "otagw exits 0 on SIGTERM" test "$E2E_GW_RC" = 0

@@ -69,6 +69,9 @@ static void test_config_defaults(void **state)
     assert_string_equal(c->metrics_bind, "127.0.0.1");
     assert_int_equal(c->default_validity, 86400);
     assert_int_equal(c->max_attempts, 3);
+    assert_int_equal(c->retry_backoff_ms, 5000);
+    assert_int_equal(c->retry_backoff_max_ms, 300000);
+    assert_int_equal(c->reconcile_ms, 120000);
     assert_int_equal(c->batch, 64);
     assert_int_equal(c->max_inflight, 1000);
     assert_string_equal(c->default_card_class, "uicc");
@@ -248,6 +251,12 @@ static const struct {
     {"[gateway]\nname = a b\n", "t.conf:2: 'name' must be letters"},
     {"[gateway]\ndefault_card_class = usim\n", "t.conf:2: 'default_card_class' must be one of"},
     {"[gateway]\nmax_attempts = 0\n", "t.conf:2: 'max_attempts' = 0 is out of range 1..20"},
+    {"[gateway]\nretry_backoff = 50ms\n",
+     "t.conf:2: 'retry_backoff' = 50ms is out of range 100ms..3600s"},
+    {"[gateway]\nreconcile = 2d\n", "t.conf:2: 'reconcile' must be a duration"},
+    {"[gateway]\nkeystore = keys\nretry_backoff = 10s\nretry_backoff_max = 5s\n[carrier a]\n"
+     "host = smsc.example\nsystem_id = sys\n",
+     "t.conf: 'retry_backoff_max' is below 'retry_backoff'"},
     {"[redis]\ndb = 256\n", "t.conf:2: 'db' = 256 is out of range 0..255"},
     {"[redis]\nlease = 2s\n", "t.conf:2: 'lease' = 2s is out of range 3s..3600s"},
     {"[redis]\nlease = 2h\n", "t.conf:2: 'lease' = 2h is out of range 3s..3600s"},
