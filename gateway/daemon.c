@@ -328,6 +328,11 @@ static void pending_resolve(struct pending *p)
     p->job = NULL;
     char obj[128];
     job_obj(obj, sizeof obj, job->key, c->name);
+    /* Every key of each SM's id ("" for an SM not answered). */
+    const char *ids[UDH_SM_MAX * DLR_KEYS];
+    for (unsigned i = 0; i < p->nseg; i++)
+        for (unsigned k = 0; k < DLR_KEYS; k++)
+            ids[i * DLR_KEYS + k] = p->msgid[i][k];
     int rc = 0;
     if (p->nfail) {
         GW_LOG(GW_LOG_INFO, "job", obj, "failed: %s", p->reason);
@@ -336,17 +341,9 @@ static void pending_resolve(struct pending *p)
         GW_LOG(GW_LOG_WARNING, "job", obj, "%u of %u SM(s) unanswered: outcome unknown, %s",
                p->nunknown, p->nseg,
                job->por == JOBQ_POR_ALWAYS ? "waiting for a PoR" : "no PoR asked for: retrying");
-        const char *ids[UDH_SM_MAX * DLR_KEYS];
-        for (unsigned i = 0; i < p->nseg; i++)
-            for (unsigned k = 0; k < DLR_KEYS; k++)
-                ids[i * DLR_KEYS + k] = p->msgid[i][k];
         rc = jobq_unknown_outcome_keys(d->q, job, c->name, p->tar, ids, DLR_KEYS, p->nseg,
                                        on_outcome, d);
     } else if (p->nok == p->nseg) {
-        const char *ids[UDH_SM_MAX * DLR_KEYS];
-        for (unsigned i = 0; i < p->nseg; i++)
-            for (unsigned k = 0; k < DLR_KEYS; k++)
-                ids[i * DLR_KEYS + k] = p->msgid[i][k];
         GW_LOG(GW_LOG_INFO, "job", obj, "submitted: %u SM(s), message id %s%s", p->nseg, ids[0],
                p->nseg > 1 ? ", ..." : "");
         rc = jobq_job_submitted_keys(d->q, job, c->name, p->country, p->tar, ids, DLR_KEYS, p->nseg,

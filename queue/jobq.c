@@ -859,6 +859,24 @@ static void lower_hex(char *dst, const char *src, size_t cap)
     dst[i] = '\0';
 }
 
+/* The keys of one SM's message id (keys[0..n), NULL or "" skipped, an id
+ * that reads the same both ways once: codec/dlr.h) into out; how many. */
+static unsigned unique_keys(const char *const *keys, unsigned n, const char **out)
+{
+    unsigned m = 0;
+    for (unsigned k = 0; k < n; k++) {
+        const char *key = keys[k];
+        if (!key || !*key)
+            continue;
+        int seen = 0;
+        for (unsigned j = 0; j < m; j++)
+            seen |= strcmp(out[j], key) == 0;
+        if (!seen)
+            out[m++] = key;
+    }
+    return m;
+}
+
 int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *carrier,
                             const char *country, const char *tar, const char *const *keys,
                             unsigned per_sm, unsigned nseg, jobq_done_fn *done, void *cbud)
@@ -885,19 +903,8 @@ int jobq_job_submitted_keys(struct jobq *q, struct jobq_job *job, const char *ca
     int argc = 13;
     for (unsigned i = 0; i < nseg; i++) {
         int at = argc++;
-        unsigned m = 0;
-        for (unsigned k = 0; k < per_sm; k++) {
-            const char *key = keys[i * per_sm + k];
-            if (!key || !*key)
-                continue;
-            int seen = 0; /* an id that reads the same both ways: one key */
-            for (unsigned j = 0; j < m; j++)
-                seen |= strcmp(a[at + 1 + (int)j], key) == 0;
-            if (!seen) {
-                a[argc++] = key;
-                m++;
-            }
-        }
+        unsigned m = unique_keys(keys + (size_t)i * per_sm, per_sm, a + argc);
+        argc += (int)m;
         if (m == 0) /* every SM needs a key its receipt can name */
             return -EINVAL;
         fmt_u(cnt[i], sizeof cnt[i], m);
@@ -939,21 +946,15 @@ int jobq_unknown_outcome(struct jobq *q, struct jobq_job *job, const char *carri
     return jobq_unknown_outcome_keys(q, job, carrier, tar, NULL, 0, 1, done, cbud);
 }
 
-/* Appends "seg key" pairs for SM seg's keys (keys[0..per_sm), NULL or ""
- * skipped, an id that reads the same both ways once) to a[*argc..cap). */
+/* Appends "seg key" pairs for SM seg's keys (unique_keys) to a[*argc..cap). */
 static void seg_pairs(const char **a, int *argc, int cap, const char *seg, const char *const *keys,
                       unsigned per_sm)
 {
-    int first = *argc;
-    for (unsigned k = 0; k < per_sm && *argc + 2 <= cap; k++) {
-        const char *key = keys[k];
-        int seen = 0;
-        for (int j = first + 1; j < *argc; j += 2)
-            seen |= strcmp(a[j], key ? key : "") == 0;
-        if (!key || !*key || seen)
-            continue;
+    const char *u[JOBQ_MSGID_KEYS];
+    unsigned m = unique_keys(keys, per_sm, u);
+    for (unsigned k = 0; k < m && *argc + 2 <= cap; k++) {
         a[(*argc)++] = seg;
-        a[(*argc)++] = key;
+        a[(*argc)++] = u[k];
     }
 }
 
@@ -1094,17 +1095,10 @@ int jobq_late_submitted(struct jobq *q, const char *carrier, const char *job, un
     fmt_u(sg, sizeof sg, seg);
     fmt_u(n, sizeof n, nseg);
     const char *a[6 + JOBQ_MSGID_KEYS] = {"late", job, att, carrier, sg, n};
-    int argc = 6;
-    for (unsigned k = 0; k < nkeys; k++) {
-        int seen = 0;
-        for (int j = 6; j < argc; j++)
-            seen |= keys[k] && strcmp(a[j], keys[k]) == 0;
-        if (keys[k] && *keys[k] && !seen)
-            a[argc++] = keys[k];
-    }
-    if (argc == 6)
+    unsigned m = unique_keys(keys, nkeys, a + 6);
+    if (m == 0)
         return -EINVAL;
-    return call(q, done, NULL, cbud, argc, a);
+    return call(q, done, NULL, cbud, 6 + (int)m, a);
 }
 
 /* Text for the job's hash and event: printable ASCII (the stash joins
