@@ -65,7 +65,7 @@ ok "every job's receipt and PoR were recorded by the other instance" \
     test "$(cat "$TMP/otagw.por" "$TMP/otagwb.por" | sort -u | wc -l)" = $N
 e2e_sim_ctl flush >/dev/null
 ok "otasim never fell back to the submitting session (smsc.deliver_fallback 0)" \
-    test "$(e2e_sim_ctl stats | awk '$1 == "smsc.deliver_fallback" {print $2}')" = 0
+    test "$(e2e_sim_stat 'smsc\.deliver_fallback')" = 0
 ok "no (card, keyset, counter) twice (otasim's journal)" \
     test "$(grep -o 'iccid=[0-9]* keyset=[^ ]* cntr=[0-9]*' "$E2E/journal.log" | sort | uniq -d | wc -l)" = 0
 done_testing

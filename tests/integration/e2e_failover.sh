@@ -134,7 +134,7 @@ if [ -n "${FAILOVER_STOP:-}" ]; then
     # the SM A had in flight at the stop and the one it may send as it
     # wakes. Sending what it held (the code before) made it N + nopen; the
     # cards refused those as counter low, B's counters being newer.
-    subs=$(e2e_sim_ctl stats | awk '$1 ~ /^account\..*\.submits$/ { s += $2 } END { print s + 0 }')
+    subs=$(e2e_sim_stat 'account\..*\.submits' 0)
     ok "... the SMSC took at most $((N + 2)) submit_sm in all (got $subs)" test "$subs" -le $((N + 2))
     ok "... each job still has exactly one final event" \
         test "$(count_events confirmed)" = $N -a "$(count_events failed)" = 0

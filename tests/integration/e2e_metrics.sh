@@ -12,7 +12,7 @@ e2e_cards_register
 scrape() { e2e_scrape; }
 msum() { e2e_msum "$@"; }
 # Sum of one otasim stats counter over its accounts.
-ssum() { e2e_sim_ctl stats | awk -v k="$1" '$1 ~ "^account\\..*\\."k"$" { s += $2 } END { print s + 0 }'; }
+ssum() { e2e_sim_stat "account\..*\.$1" 0; }
 
 # Three rounds, one job per card and round (one job at a time per card, so
 # no counter race makes a card answer "counter low"): the UICC's IMSI switch

@@ -35,7 +35,7 @@ st=$(e2e_wait rd-1 20)
 ok "after Redis is back the job is confirmed (got '$st')" test "$st" = confirmed
 ok "its events: received submitted delivered confirmed" \
     test "$(e2e_states rd-1)" = "received submitted delivered confirmed"
-red=$(e2e_sim_ctl stats | awk '$1 == "account.carrier.redelivered" { print $2 }')
+red=$(e2e_sim_stat 'account\.carrier\.redelivered')
 ok "otasim delivered the refused deliver_sm again (redelivered=$red)" test "${red:-0}" -ge 2
 ok "the card ran the packet once" test "$(e2e_card $E2E_ICCID_UICC executed)" = 1
 

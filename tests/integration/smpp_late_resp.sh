@@ -21,7 +21,7 @@ e2e_stop_gw
 sed -i 's/^response_timeout = 5s$/response_timeout = 1s/' "$E2E_CONF"
 e2e_start_gw || { echo "not ok - otagw restart"; exit 1; }
 
-violations() { e2e_sim_ctl stats | awk '$1 == "smsc.window_violations" { print $2 }'; }
+violations() { e2e_sim_stat 'smsc\.window_violations'; }
 has() { grep -qF -- "$1" "$TMP/otagw.log" || { echo "no '$1' in otagw's log"; grep -i 'seq=\|BOUND' "$TMP/otagw.log" | tail -n 15; return 1; }; }
 
 # 1. one SM answered 1.5 s late (timeout 1 s)

@@ -379,6 +379,16 @@ e2e_card() {
     e2e_sim_ctl "card $1" | awk -v k="$1.$2" '$1 == k { print $2 }'
 }
 
+# e2e_sim_stat REGEX [DEFAULT]: the sum of otasim's stats counters whose
+# name matches ^REGEX$ (an ERE), or DEFAULT ("" unless given) when none
+# does. The regex goes through the environment: awk -v would read its \
+# escapes.
+e2e_sim_stat() {
+    e2e_sim_ctl stats | STAT_RE="^($1)\$" STAT_DEF="${2:-}" awk '
+        $1 ~ ENVIRON["STAT_RE"] { s += $2; n++ }
+        END { if (n) print s + 0; else print ENVIRON["STAT_DEF"] }'
+}
+
 # e2e_cards_series XX N: card-file text (for E2E_CARDS_EXTRA) of N UICCs on
 # keyset ks1, numbered 01..N: ICCID 894400000000000XXnn, MSISDN 44770090XXnn.
 e2e_cards_series() {
